@@ -1,0 +1,631 @@
+//! The desktop application: window, menus, shortcuts, docked panels, dialogs.
+//!
+//! [`RiskDeckApp`] owns the open [`Document`], the persisted UI state (theme, recent files,
+//! panel layout) and the file worker. Panels draw from the document and edit a draft copy; at
+//! the end of the frame the draft becomes one undoable edit. Menu items and shortcuts become
+//! [`Command`]s, applied in one place ([`RiskDeckApp::run_command`]).
+
+pub mod document;
+pub mod samples;
+pub mod worker;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::io::{FileError, Overwrite, format_problems};
+use crate::model::{Problem, parse_portfolio};
+use crate::ui::{self, Pane, fields::FieldEdits};
+use document::{Document, file_name};
+use worker::{AfterSave, FileWorker, JobResult};
+
+/// How many files the "Open recent" menu remembers.
+const RECENT_LIMIT: usize = 10;
+
+/// UI state kept between runs (eframe persistence). Portfolio content is never stored here.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct PersistedState {
+    /// Most recent first.
+    pub recent_files: Vec<PathBuf>,
+    /// Dark theme (default) or light.
+    pub dark_mode: bool,
+    /// Never touch the network.
+    pub offline: bool,
+    /// Panel arrangement.
+    pub layout: egui_tiles::Tree<Pane>,
+}
+
+impl Default for PersistedState {
+    fn default() -> Self {
+        Self { recent_files: Vec::new(), dark_mode: true, offline: false, layout: ui::default_tree() }
+    }
+}
+
+/// An action from a menu, a shortcut or a dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Command {
+    /// Open a file (asks about unsaved changes first).
+    Open(PathBuf),
+    /// Show the open dialog (asks about unsaved changes first).
+    OpenDialog,
+    /// Open a bundled sample (index into [`samples::SAMPLES`]).
+    OpenSample(usize),
+    /// Save to the current file (Save As if there is none).
+    Save,
+    /// Save under a new name.
+    SaveAs,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Quit (asks about unsaved changes first).
+    Quit,
+}
+
+/// A modal question or message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Dialog {
+    /// Unsaved changes would be lost by `then`.
+    UnsavedChanges { then: AfterSave },
+    /// The file changed on disk since it was opened.
+    ChangedOnDisk { then: AfterSave },
+    /// The portfolio has validation problems and cannot be saved yet.
+    CannotSave,
+    /// Something failed; the message says what.
+    Error { title: String, message: String },
+}
+
+/// A file that could not be opened, with every problem.
+struct LoadFailure {
+    path: PathBuf,
+    problems: Vec<Problem>,
+    message: Option<String>,
+}
+
+/// The eframe application.
+pub struct RiskDeckApp {
+    /// Persisted UI state.
+    pub state: PersistedState,
+    /// The open portfolio, if any.
+    pub document: Option<Document>,
+    edits: FieldEdits,
+    worker: FileWorker,
+    dialog: Option<Dialog>,
+    load_failure: Option<LoadFailure>,
+    notice: Option<String>,
+    allow_close: bool,
+    shown_title: String,
+}
+
+impl RiskDeckApp {
+    /// Creates the app: restores the persisted state and opens `file`, else the most recent
+    /// file, else a bundled sample.
+    pub fn new(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>, offline: bool) -> Self {
+        let mut state: PersistedState =
+            cc.storage.and_then(|storage| eframe::get_value(storage, eframe::APP_KEY)).unwrap_or_default();
+        if !ui::tree_is_complete(&state.layout) {
+            state.layout = ui::default_tree();
+        }
+        state.offline |= offline;
+        ui::theme::apply(&cc.egui_ctx, state.dark_mode);
+        let mut app = Self {
+            worker: FileWorker::new(cc.egui_ctx.clone()),
+            state,
+            document: None,
+            edits: FieldEdits::default(),
+            dialog: None,
+            load_failure: None,
+            notice: None,
+            allow_close: false,
+            shown_title: String::new(),
+        };
+        let recent = app.state.recent_files.iter().find(|path| path.exists()).cloned();
+        match file.or(recent) {
+            Some(path) => app.worker.open(Some(path)),
+            None => app.open_sample(0),
+        }
+        app
+    }
+
+    /// Whether a file job is still running (tests wait for it).
+    pub fn is_busy(&self) -> bool {
+        self.worker.is_busy()
+    }
+
+    /// The last status message (tests read it).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Problems of the last file that failed to open (tests read them).
+    pub fn load_problems(&self) -> Option<&[Problem]> {
+        self.load_failure.as_ref().map(|failure| failure.problems.as_slice())
+    }
+
+    /// Applies a command; commands that would lose unsaved changes ask first.
+    pub fn run_command(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Open(path) => self.guard_unsaved(ctx, AfterSave::Open(path)),
+            Command::OpenDialog => self.guard_unsaved(ctx, AfterSave::OpenDialog),
+            Command::OpenSample(index) => self.guard_unsaved(ctx, AfterSave::OpenSample(index)),
+            Command::Quit => self.guard_unsaved(ctx, AfterSave::Quit),
+            Command::Save => self.save(false, AfterSave::Nothing, None),
+            Command::SaveAs => self.save(true, AfterSave::Nothing, None),
+            Command::Undo => {
+                if let Some(document) = &mut self.document
+                    && document.undo()
+                {
+                    self.notice = Some("Undone.".to_owned());
+                }
+            }
+            Command::Redo => {
+                if let Some(document) = &mut self.document
+                    && document.redo()
+                {
+                    self.notice = Some("Redone.".to_owned());
+                }
+            }
+        }
+    }
+
+    fn guard_unsaved(&mut self, ctx: &egui::Context, then: AfterSave) {
+        if self.document.as_ref().is_some_and(Document::is_dirty) {
+            self.dialog = Some(Dialog::UnsavedChanges { then });
+        } else {
+            self.proceed(ctx, then);
+        }
+    }
+
+    fn proceed(&mut self, ctx: &egui::Context, then: AfterSave) {
+        match then {
+            AfterSave::Nothing => {}
+            AfterSave::Open(path) => self.worker.open(Some(path)),
+            AfterSave::OpenDialog => self.worker.open(None),
+            AfterSave::OpenSample(index) => self.open_sample(index),
+            AfterSave::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    fn open_sample(&mut self, index: usize) {
+        let Some((name, text)) = samples::SAMPLES.get(index) else { return };
+        match parse_portfolio(text) {
+            Ok(portfolio) => {
+                self.edits.clear();
+                self.load_failure = None;
+                let header = crate::model::io::leading_comment(text);
+                self.document = Some(Document::new(portfolio, None, format!("{name} (sample)"), None, header));
+                self.notice = Some(format!("Opened the bundled sample {name}; Save As to keep a copy."));
+            }
+            Err(problems) => {
+                self.load_failure =
+                    Some(LoadFailure { path: PathBuf::from(name), problems, message: None });
+            }
+        }
+    }
+
+    /// Starts a save. `overwrite` overrides the outside-change check (the user confirmed).
+    fn save(&mut self, save_as: bool, then: AfterSave, overwrite: Option<Overwrite>) {
+        let Some(document) = &self.document else { return };
+        if !document.issues().is_empty() || self.edits.has_invalid() {
+            self.dialog = Some(Dialog::CannotSave);
+            return;
+        }
+        let path = if save_as { None } else { document.path.clone() };
+        let overwrite = overwrite
+            .or_else(|| document.stamp.map(Overwrite::IfUnchanged))
+            .unwrap_or(Overwrite::Always);
+        let suggested = document.path.as_deref().map_or_else(|| document.display_name.replace(" (sample)", ""), file_name);
+        self.notice = Some("Saving…".to_owned());
+        let request = worker::SaveRequest {
+            snapshot: document.portfolio().clone(),
+            header: document.header.clone(),
+            path,
+            overwrite,
+            suggested_name: suggested,
+        };
+        self.worker.save(request, then);
+    }
+
+    fn remember_recent(&mut self, path: &std::path::Path) {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        self.state.recent_files.retain(|known| known != &absolute);
+        self.state.recent_files.insert(0, absolute);
+        self.state.recent_files.truncate(RECENT_LIMIT);
+    }
+
+    fn handle_results(&mut self, ctx: &egui::Context) {
+        for result in self.worker.poll() {
+            match result {
+                JobResult::Opened { result: None, .. } => {}
+                JobResult::Opened { result: Some(Ok(loaded)), .. } => {
+                    self.remember_recent(&loaded.path);
+                    self.edits.clear();
+                    self.load_failure = None;
+                    self.notice = Some(format!("Opened {}.", loaded.path.display()));
+                    let name = file_name(&loaded.path);
+                    self.document = Some(Document::new(loaded.portfolio, Some(loaded.path), name, Some(loaded.stamp), loaded.header));
+                }
+                JobResult::Opened { result: Some(Err(err)), .. } => {
+                    self.notice = Some("The file could not be opened; the current portfolio is unchanged.".to_owned());
+                    self.load_failure = Some(match err {
+                        FileError::Invalid { path, problems } => LoadFailure { path, problems, message: None },
+                        FileError::Read { ref path, .. } => {
+                            LoadFailure { path: path.clone(), problems: Vec::new(), message: Some(err.to_string()) }
+                        }
+                        other => LoadFailure { path: PathBuf::new(), problems: Vec::new(), message: Some(other.to_string()) },
+                    });
+                }
+                JobResult::Saved { result: None, .. } => self.notice = Some("Save cancelled.".to_owned()),
+                JobResult::Saved { snapshot, result: Some((path, Ok(stamp))), then } => {
+                    self.remember_recent(&path);
+                    self.notice = Some(format!("Saved {} (previous version kept as .bak).", path.display()));
+                    if let Some(document) = &mut self.document {
+                        document.mark_saved(path, stamp, snapshot);
+                    }
+                    self.proceed(ctx, then);
+                }
+                JobResult::Saved { result: Some((_, Err(FileError::ChangedOnDisk { .. }))), then, .. } => {
+                    self.notice = Some("Not saved: the file changed on disk.".to_owned());
+                    self.dialog = Some(Dialog::ChangedOnDisk { then });
+                }
+                JobResult::Saved { result: Some((_, Err(err))), .. } => {
+                    self.notice = Some("Not saved.".to_owned());
+                    self.dialog = Some(Dialog::Error { title: "Could not save".to_owned(), message: err.to_string() });
+                }
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let mut commands = Vec::new();
+        // Text fields keep Ctrl+Z for their own text while they have focus.
+        let typing = ctx.memory(|memory| memory.focused().is_some());
+        ctx.input_mut(|input| {
+            let shortcut = |modifiers, key| KeyboardShortcut::new(modifiers, key);
+            if input.consume_shortcut(&shortcut(Modifiers::COMMAND | Modifiers::SHIFT, Key::S)) {
+                commands.push(Command::SaveAs);
+            }
+            if input.consume_shortcut(&shortcut(Modifiers::COMMAND, Key::S)) {
+                commands.push(Command::Save);
+            }
+            if input.consume_shortcut(&shortcut(Modifiers::COMMAND, Key::O)) {
+                commands.push(Command::OpenDialog);
+            }
+            if input.consume_shortcut(&shortcut(Modifiers::COMMAND, Key::Q)) {
+                commands.push(Command::Quit);
+            }
+            if !typing {
+                if input.consume_shortcut(&shortcut(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z))
+                    || input.consume_shortcut(&shortcut(Modifiers::COMMAND, Key::Y))
+                {
+                    commands.push(Command::Redo);
+                }
+                if input.consume_shortcut(&shortcut(Modifiers::COMMAND, Key::Z)) {
+                    commands.push(Command::Undo);
+                }
+            }
+        });
+        commands
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.add(egui::Button::new("Open…").shortcut_text("Ctrl+O")).clicked() {
+                    commands.push(Command::OpenDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.state.recent_files.is_empty() {
+                        ui.weak("No recent files");
+                    }
+                    for path in &self.state.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            commands.push(Command::Open(path.clone()));
+                        }
+                    }
+                });
+                ui.menu_button("Open sample", |ui| {
+                    for (index, (name, _)) in samples::SAMPLES.iter().enumerate() {
+                        if ui.button(*name).clicked() {
+                            commands.push(Command::OpenSample(index));
+                        }
+                    }
+                });
+                ui.separator();
+                let has_document = self.document.is_some();
+                if ui.add_enabled(has_document, egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
+                    commands.push(Command::Save);
+                }
+                if ui.add_enabled(has_document, egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S")).clicked() {
+                    commands.push(Command::SaveAs);
+                }
+                ui.separator();
+                if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
+                    commands.push(Command::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                let can_undo = self.document.as_ref().is_some_and(Document::can_undo);
+                let can_redo = self.document.as_ref().is_some_and(Document::can_redo);
+                if ui.add_enabled(can_undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z")).clicked() {
+                    commands.push(Command::Undo);
+                }
+                if ui.add_enabled(can_redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y")).clicked() {
+                    commands.push(Command::Redo);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                if ui.checkbox(&mut self.state.dark_mode, "Dark theme").changed() {
+                    ui::theme::apply(ui.ctx(), self.state.dark_mode);
+                }
+                ui.checkbox(&mut self.state.offline, "Offline (never use the network)");
+                if ui.button("Reset panel layout").clicked() {
+                    self.state.layout = ui::default_tree();
+                }
+            });
+        });
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match &self.document {
+                Some(document) => {
+                    let where_ = document.path.as_ref().map_or_else(|| document.display_name.clone(), |path| path.display().to_string());
+                    ui.label(where_);
+                    if document.is_dirty() {
+                        ui.colored_label(ui::theme::warn_color(ui), "unsaved changes");
+                    }
+                    let problems = document.issues().len();
+                    if problems > 0 {
+                        ui.colored_label(ui::theme::error_color(ui), format!("{problems} problems"));
+                    }
+                }
+                None => {
+                    ui.label("No portfolio open");
+                }
+            }
+            ui.separator();
+            let prices = if self.state.offline { "Prices: offline, none loaded" } else { "Prices: not fetched yet" };
+            ui.label(prices).on_hover_text("Price sources arrive with the market-data release; no price is shown until then.");
+            if self.worker.is_busy() {
+                ui.separator();
+                ui.spinner();
+                ui.label("Working…");
+            }
+            if let Some(notice) = &self.notice {
+                ui.separator();
+                ui.weak(notice);
+            }
+        });
+    }
+
+    fn dialogs_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let Some(dialog) = self.dialog.clone() else { return };
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("riskdeck_dialog")).show(&ctx, |ui| {
+            ui.set_max_width(520.0);
+            match &dialog {
+                Dialog::UnsavedChanges { then } => {
+                    ui.heading("Unsaved changes");
+                    ui.label("The portfolio has changes that are not saved. Save them first?");
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            self.save(false, then.clone(), None);
+                            close = self.dialog == Some(dialog.clone());
+                        }
+                        if ui.button("Discard").clicked() {
+                            close = true;
+                            self.proceed(&ctx, then.clone());
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                }
+                Dialog::ChangedOnDisk { then } => {
+                    ui.heading("File changed on disk");
+                    ui.label(
+                        "Another program changed this file after RiskDeck opened it. Overwriting \
+                         replaces those changes (they stay in the .bak copy).",
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Overwrite").clicked() {
+                            close = true;
+                            self.save(false, then.clone(), Some(Overwrite::Always));
+                        }
+                        if ui.button("Save as…").clicked() {
+                            close = true;
+                            self.save(true, then.clone(), None);
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                }
+                Dialog::CannotSave => {
+                    ui.heading("Fix these problems before saving");
+                    ui.label("Saving now would write a file RiskDeck could not open again.");
+                    if let Some(document) = &self.document {
+                        for issue in document.issues() {
+                            ui.label(format!("{}: {}", issue.path, issue.message));
+                        }
+                    }
+                    if self.edits.has_invalid() {
+                        ui.label("A field holds text that is not a valid value (outlined in red).");
+                    }
+                    if ui.button("OK").clicked() {
+                        close = true;
+                    }
+                }
+                Dialog::Error { title, message } => {
+                    ui.heading(title);
+                    ui.label(message);
+                    if ui.button("OK").clicked() {
+                        close = true;
+                    }
+                }
+            }
+        });
+        if modal.should_close() {
+            close = true;
+        }
+        if close && self.dialog.as_ref() == Some(&dialog) {
+            self.dialog = None;
+        }
+    }
+
+    fn load_failure_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(failure) = &self.load_failure else { return };
+        let mut open = true;
+        egui::Window::new("Could not open the file")
+            .id(egui::Id::unique("load_failure"))
+            .open(&mut open)
+            .default_width(640.0)
+            .collapsible(false)
+            .show(ui.ctx(), |ui| {
+                ui.label(format!("{} was not opened; the current portfolio is unchanged.", failure.path.display()));
+                if let Some(message) = &failure.message {
+                    ui.colored_label(ui::theme::error_color(ui), message);
+                }
+                if !failure.problems.is_empty() {
+                    ui.label(format!("{} problem(s):", failure.problems.len()));
+                    egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                        egui::Grid::new("load_problems").striped(true).num_columns(3).show(ui, |ui| {
+                            for problem in &failure.problems {
+                                ui.label(format!("{}:{}", problem.line, problem.col));
+                                ui.label(&problem.path);
+                                ui.label(&problem.message);
+                                ui.end_row();
+                            }
+                        });
+                    });
+                    if ui.button("Copy all").on_hover_text("Copy the problems as file:line:col: message").clicked() {
+                        ui.ctx().copy_text(format_problems(&failure.path, &failure.problems));
+                    }
+                }
+            });
+        if !open {
+            self.load_failure = None;
+        }
+    }
+
+    fn panes_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(document) = &mut self.document else {
+            ui.centered_and_justified(|ui| {
+                ui.label("No portfolio open. Use File > Open (Ctrl+O), drop a .ron file here, or File > Open sample.");
+            });
+            return;
+        };
+        let mut draft = document.portfolio().clone();
+        let mut behavior = PaneBehavior {
+            draft: &mut draft,
+            issues: document.issues(),
+            edits: &mut self.edits,
+            today: chrono::Utc::now().date_naive(),
+        };
+        self.state.layout.ui(&mut behavior, ui);
+        document.apply(draft);
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.document {
+            Some(document) => format!("{}{} - RiskDeck", if document.is_dirty() { "* " } else { "" }, document.display_name),
+            None => "RiskDeck".to_owned(),
+        };
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
+    }
+}
+
+struct PaneBehavior<'a> {
+    draft: &'a mut crate::model::Portfolio,
+    issues: &'a [crate::model::validate::Issue],
+    edits: &'a mut FieldEdits,
+    today: chrono::NaiveDate,
+}
+
+impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
+    fn tab_title_for_pane(&mut self, pane: &Pane) -> egui::WidgetText {
+        pane.title().into()
+    }
+
+    fn pane_ui(&mut self, ui: &mut egui::Ui, _tile_id: egui_tiles::TileId, pane: &mut Pane) -> egui_tiles::UiResponse {
+        egui::Frame::new().inner_margin(6.0).show(ui, |ui| match pane {
+            Pane::Portfolio => {
+                let mut ctx = ui::portfolio::PortfolioContext { issues: self.issues, edits: self.edits, today: self.today };
+                ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
+            }
+            Pane::Margin => ui::panels::margin_ui(ui, self.draft),
+            Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
+            Pane::Stress => ui::panels::stress_ui(ui, self.draft),
+        });
+        egui_tiles::UiResponse::None
+    }
+
+    fn simplification_options(&self) -> egui_tiles::SimplificationOptions {
+        egui_tiles::SimplificationOptions { all_panes_must_have_tabs: true, ..Default::default() }
+    }
+}
+
+impl eframe::App for RiskDeckApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.handle_results(ctx);
+        let dropped: Vec<PathBuf> = ctx.input(|input| input.raw.dropped_files.iter().map(|file| file.path().to_owned()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.run_command(ctx, Command::Open(path));
+        }
+        if ctx.input(|input| input.viewport().close_requested())
+            && !self.allow_close
+            && self.document.as_ref().is_some_and(Document::is_dirty)
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialog = Some(Dialog::UnsavedChanges { then: AfterSave::Quit });
+        }
+        self.update_title(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut commands = self.shortcuts(&ctx);
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui));
+        self.load_failure_ui(ui);
+        self.dialogs_ui(ui);
+        if ctx.input(|input| !input.raw.hovered_files.is_empty()) {
+            let screen = ctx.content_rect();
+            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop_overlay")));
+            painter.rect_filled(screen, 0.0, ui.visuals().extreme_bg_color.gamma_multiply(0.8));
+            painter.text(screen.center(), egui::Align2::CENTER_CENTER, "Drop a portfolio file to open it", egui::FontId::proportional(24.0), ui.visuals().strong_text_color());
+        }
+        for command in commands {
+            self.run_command(&ctx, command);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+}
+
+/// Opens the main window and runs until it closes.
+pub fn run(file: Option<PathBuf>, offline: bool) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("RiskDeck")
+            .with_inner_size([1360.0, 840.0])
+            .with_min_inner_size([960.0, 600.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native("RiskDeck", options, Box::new(move |cc| Ok(Box::new(RiskDeckApp::new(cc, file, offline)))))
+}

@@ -1,0 +1,183 @@
+//! Headless command line: `riskdeck check`, `report` and `format`, each printing text or, with
+//! `--json`, one JSON document. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::model::io::{FileError, Overwrite, load_file, save_file, to_ron_string};
+use crate::report::Report;
+
+/// RiskDeck: a risk workstation for leveraged crypto portfolios across venues.
+///
+/// With no subcommand, opens the desktop app (on FILE, or the most recent file).
+#[derive(Debug, Parser)]
+#[command(name = "riskdeck", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Portfolio file (.ron) to open in the desktop app.
+    pub file: Option<PathBuf>,
+    /// Never touch the network; use cached and bundled data only.
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// A headless command; omit it to open the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate portfolio files; prints every problem as FILE:LINE:COL: MESSAGE.
+    Check {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the portfolio summary: accounts, positions, collateral.
+    Report {
+        /// The portfolio file.
+        file: PathBuf,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite files in RiskDeck's canonical layout (what the app saves); keeps NAME.ron.bak.
+    Format {
+        /// Files to rewrite.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only report which files would change; exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// Runs a headless command and returns the process exit code.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Check { files, json } => check(&files, json),
+        Command::Report { file, json } => report(&file, json),
+        Command::Format { files, check } => format(&files, check),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("riskdeck: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
+    let mut all_valid = true;
+    let mut results = Vec::new();
+    for file in files {
+        let (valid, problems) = match load_file(file) {
+            Ok(loaded) => {
+                if !json {
+                    let positions: usize = loaded.portfolio.accounts.iter().map(|a| a.positions.len()).sum();
+                    println!(
+                        "{}: ok ({} accounts, {positions} positions)",
+                        file.display(),
+                        loaded.portfolio.accounts.len()
+                    );
+                }
+                (true, Vec::new())
+            }
+            Err(FileError::Invalid { problems, .. }) => {
+                if !json {
+                    for problem in &problems {
+                        eprintln!("{}:{problem}", file.display());
+                    }
+                }
+                (false, problems)
+            }
+            Err(err) => {
+                if !json {
+                    eprintln!("{err}");
+                }
+                let problem = crate::model::Problem {
+                    path: String::new(),
+                    line: 0,
+                    col: 0,
+                    message: err.to_string(),
+                };
+                (false, vec![problem])
+            }
+        };
+        all_valid &= valid;
+        results.push(serde_json::json!({
+            "file": file.display().to_string(),
+            "valid": valid,
+            "problems": problems.iter().map(|p| serde_json::json!({
+                "path": p.path, "line": p.line, "col": p.col, "message": p.message,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    if json {
+        print_json(&serde_json::json!({ "valid": all_valid, "files": results }))?;
+    }
+    Ok(all_valid)
+}
+
+fn report(file: &PathBuf, json: bool) -> anyhow::Result<bool> {
+    let loaded = match load_file(file) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(false);
+        }
+    };
+    let report = Report::new(&file.display().to_string(), &loaded.portfolio);
+    if json {
+        print_json(&report)?;
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(true)
+}
+
+fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
+    let mut all_ok = true;
+    for file in files {
+        let loaded = match load_file(file) {
+            Ok(loaded) => loaded,
+            Err(err) => {
+                eprintln!("{err}");
+                all_ok = false;
+                continue;
+            }
+        };
+        let canonical = to_ron_string(&loaded.portfolio, &loaded.header)?;
+        let current = std::fs::read(file).unwrap_or_default();
+        if current == canonical.as_bytes() {
+            continue;
+        }
+        if check_only {
+            println!("{}: would be reformatted", file.display());
+            all_ok = false;
+        } else {
+            match save_file(file, &loaded.portfolio, &loaded.header, Overwrite::IfUnchanged(loaded.stamp)) {
+                Ok(_) => println!("{}: reformatted (previous version in .bak)", file.display()),
+                Err(err) => {
+                    eprintln!("{err}");
+                    all_ok = false;
+                }
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! RiskDeck: a desktop risk workstation for leveraged crypto portfolios spread over several
+//! venues.
+//!
+//! The crate is a functional core with an imperative shell (see `DESIGN.md` in the shared
+//! folder and the README):
+//! - [`model`]: portfolio files: types, parsing with precise errors, validation, safe saving;
+//! - [`report`]: the portfolio summary shared by the CLI and the GUI;
+//! - [`cli`]: headless subcommands (`check`, `report`, `format`);
+//! - [`app`] and [`ui`]: the eframe desktop application.
+
+pub mod app;
+pub mod cli;
+pub mod model;
+pub mod report;
+pub mod ui;

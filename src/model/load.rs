@@ -1,0 +1,301 @@
+//! Parsing a portfolio file into [`Portfolio`] and reporting every problem with its position.
+//!
+//! Parsing happens in three passes so that one mistake does not hide the others:
+//! 1. the text is scanned for structure ([`spans`]), which gives every value's position;
+//! 2. the whole file is deserialized; if that fails, each account, position and journal entry
+//!    is deserialized on its own (with its child lists blanked out), so a wrong field in one
+//!    position and an unknown venue in another account are both reported;
+//! 3. the typed portfolio is checked against venue rules ([`validate`]), and each problem's
+//!    path is turned back into a line:column through the scanned tree.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use super::migrate;
+use super::spans::{self, Node, NodeKind};
+use super::types::Portfolio;
+use super::validate::validate;
+
+/// Files larger than this are refused before parsing; real portfolios are a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// One problem in a portfolio file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the portfolio: `accounts[1].positions[3].entry_price` (indices from 0); empty
+    /// for problems with the file as a whole.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+    /// What is wrong, in a trader's words.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}:{}: {}", self.line, self.col, self.message)
+        } else {
+            write!(f, "{}:{}: {}: {}", self.line, self.col, self.path, self.message)
+        }
+    }
+}
+
+/// Parses and validates raw file bytes (any bytes: binary, empty or huge give an error).
+pub fn parse_portfolio_bytes(bytes: &[u8]) -> Result<Portfolio, Vec<Problem>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(vec![whole_file(format!(
+            "the file is {} bytes; a portfolio file is at most {MAX_FILE_BYTES} bytes",
+            bytes.len()
+        ))]);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_portfolio(text),
+        Err(err) => {
+            let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
+            // The prefix is valid UTF-8 by construction of `valid_up_to`.
+            let prefix = String::from_utf8_lossy(valid);
+            let (line, col) = spans::line_col(&prefix, prefix.len());
+            Err(vec![Problem {
+                path: String::new(),
+                line,
+                col,
+                message: format!(
+                    "this is not a text file (byte {} is not valid UTF-8); \
+                     is it really a RiskDeck portfolio?",
+                    err.valid_up_to()
+                ),
+            }])
+        }
+    }
+}
+
+/// Parses and validates portfolio text, returning every problem found.
+pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
+    if text.trim().is_empty() {
+        return Err(vec![whole_file(
+            "the file is empty; a portfolio starts with `(` and lists `format_version`, `name`, \
+             `base_currency` and `accounts`"
+                .to_owned(),
+        )]);
+    }
+    let tree = match spans::scan(text) {
+        Ok(tree) => tree,
+        Err(scan_error) => {
+            // Prefer ron's wording for syntax errors; fall back to the scanner's when ron
+            // accepts what the scanner refused (only the depth limit can do that).
+            return Err(vec![match parse_typed::<Portfolio>(text, "") {
+                Err(problem) => problem,
+                Ok(_) => {
+                    let (line, col) = spans::line_col(text, scan_error.offset);
+                    Problem { path: String::new(), line, col, message: scan_error.message }
+                }
+            }]);
+        }
+    };
+    let text = migrate::migrate(text, &tree)?;
+    let tree = match text {
+        std::borrow::Cow::Borrowed(_) => tree,
+        std::borrow::Cow::Owned(ref migrated) => spans::scan(migrated).map_err(|err| {
+            vec![whole_file(format!("migrated file could not be read back: {}", err.message))]
+        })?,
+    };
+    let portfolio = match parse_typed::<Portfolio>(&text, "") {
+        Ok(portfolio) => portfolio,
+        Err(first) => return Err(collect_parse_problems(&text, &tree, first)),
+    };
+    let problems: Vec<Problem> = validate(&portfolio)
+        .into_iter()
+        .map(|issue| {
+            let (line, col) = spans::line_col(&text, tree.locate(&issue.path));
+            Problem { path: issue.path, line, col, message: issue.message }
+        })
+        .collect();
+    if problems.is_empty() { Ok(portfolio) } else { Err(sorted(problems)) }
+}
+
+fn whole_file(message: String) -> Problem {
+    Problem { path: String::new(), line: 1, col: 1, message }
+}
+
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by(|a, b| (a.line, a.col, &a.message).cmp(&(b.line, b.col, &b.message)));
+    problems.dedup_by(|a, b| a.line == b.line && a.col == b.col && a.message == b.message);
+    problems
+}
+
+/// Lists of the portfolio whose elements are parsed one by one after a failed full parse,
+/// with the type each element has. Accounts recurse into their own lists.
+const TOP_LEVEL_LISTS: [&str; 5] = ["accounts", "price_overrides", "journal", "scenario_sets", "alerts"];
+const ACCOUNT_LISTS: [&str; 2] = ["collateral", "positions"];
+
+fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Problem> {
+    use super::types::{
+        Account, AlertThreshold, Collateral, JournalEntry, Position, PriceOverride, ScenarioSet,
+    };
+    let mut problems = vec![first];
+    let mut check = |node: &Node, path: &str, blank: &[&str], parse: fn(&str, &str) -> Option<Problem>| {
+        let piece = blanked(text, node, blank);
+        if let Some(mut problem) = parse(&piece, path) {
+            let (base_line, base_col) = spans::line_col(text, node.start);
+            if problem.line == 1 {
+                problem.col += base_col - 1;
+            }
+            problem.line += base_line - 1;
+            problems.push(problem);
+        }
+    };
+    fn as_problem<T: DeserializeOwned>(piece: &str, path: &str) -> Option<Problem> {
+        parse_typed::<T>(piece, path).err()
+    }
+
+    check(tree, "", &TOP_LEVEL_LISTS, as_problem::<Portfolio>);
+    for list in TOP_LEVEL_LISTS {
+        let Some(field) = tree.field(list) else { continue };
+        let NodeKind::List { items, .. } = &field.value.kind else { continue };
+        for (index, item) in items.iter().enumerate() {
+            let path = format!("{list}[{index}]");
+            match list {
+                "accounts" => {
+                    check(item, &path, &ACCOUNT_LISTS, as_problem::<Account>);
+                    for child in ACCOUNT_LISTS {
+                        let Some(child_field) = item.field(child) else { continue };
+                        let NodeKind::List { items: children, .. } = &child_field.value.kind
+                        else {
+                            continue;
+                        };
+                        for (child_index, child_item) in children.iter().enumerate() {
+                            let child_path = format!("{path}.{child}[{child_index}]");
+                            let parse = if child == "positions" {
+                                as_problem::<Position>
+                            } else {
+                                as_problem::<Collateral>
+                            };
+                            check(child_item, &child_path, &[], parse);
+                        }
+                    }
+                }
+                "price_overrides" => check(item, &path, &[], as_problem::<PriceOverride>),
+                "journal" => check(item, &path, &[], as_problem::<JournalEntry>),
+                "scenario_sets" => check(item, &path, &[], as_problem::<ScenarioSet>),
+                _ => check(item, &path, &[], as_problem::<AlertThreshold>),
+            }
+        }
+    }
+    sorted(problems)
+}
+
+/// The text of `node` with the contents of its child lists named in `blank` replaced by
+/// spaces (newlines kept), so the element parses without its children while every remaining
+/// character keeps its line and column.
+fn blanked(text: &str, node: &Node, blank: &[&str]) -> String {
+    let mut piece: Vec<char> = Vec::new();
+    let mut ranges: Vec<(usize, usize)> = blank
+        .iter()
+        .filter_map(|name| node.field(name))
+        .filter_map(|field| match field.value.kind {
+            NodeKind::List { inner_start, inner_end, .. } => Some((inner_start, inner_end)),
+            _ => None,
+        })
+        .collect();
+    ranges.sort_unstable();
+    let source = text.get(node.start..node.end).unwrap_or_default();
+    for (offset, ch) in source.char_indices() {
+        let absolute = node.start + offset;
+        let inside = ranges.iter().any(|&(start, end)| absolute >= start && absolute < end);
+        piece.push(if inside && ch != '\n' { ' ' } else { ch });
+    }
+    piece.into_iter().collect()
+}
+
+/// Deserializes `text` as `T`, turning the first error into a [`Problem`] whose path is
+/// `prefix` followed by the path inside `T`.
+fn parse_typed<T: DeserializeOwned>(text: &str, prefix: &str) -> Result<T, Problem> {
+    let options = super::ron_options();
+    let mut deserializer = match ron::Deserializer::from_str_with_options(text, &options) {
+        Ok(deserializer) => deserializer,
+        Err(err) => return Err(spanned_problem(&err, prefix.to_owned())),
+    };
+    let mut track = serde_path_to_error::Track::new();
+    let result = T::deserialize(serde_path_to_error::Deserializer::new(&mut deserializer, &mut track));
+    match result {
+        Ok(value) => match deserializer.end() {
+            Ok(()) => Ok(value),
+            Err(err) => Err(spanned_problem(&deserializer.span_error(err), prefix.to_owned())),
+        },
+        Err(err) => {
+            let path = join_path(prefix, &track.path());
+            Err(spanned_problem(&deserializer.span_error(err), path))
+        }
+    }
+}
+
+fn join_path(prefix: &str, path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut joined = prefix.to_owned();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => joined.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                if !joined.is_empty() {
+                    joined.push('.');
+                }
+                joined.push_str(key);
+            }
+            // Variant names are not part of a value's path in the file.
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    joined
+}
+
+fn spanned_problem(err: &ron::error::SpannedError, path: String) -> Problem {
+    Problem {
+        path,
+        line: err.span.start.line,
+        col: err.span.start.col,
+        message: friendly_message(&err.code),
+    }
+}
+
+/// Rewrites `ron`/`serde` messages into a trader's words where the original is cryptic.
+fn friendly_message(code: &ron::error::Error) -> String {
+    use ron::error::Error;
+    match code {
+        Error::NoSuchEnumVariant { expected, found, outer } => {
+            let what = match outer.as_deref() {
+                Some("Venue") => "venue".to_owned(),
+                Some("Position") => "position kind".to_owned(),
+                Some("MarginMode") => "margin mode".to_owned(),
+                Some(other) => format!("value for {other}"),
+                None => "value".to_owned(),
+            };
+            format!("unknown {what} `{found}`; expected one of: {}", expected.join(", "))
+        }
+        Error::NoSuchStructField { expected, found, .. } => {
+            format!("unknown field `{found}`; expected one of: {}", expected.join(", "))
+        }
+        Error::MissingStructField { field, outer } => match outer.as_deref() {
+            Some(outer) => format!("required field `{field}` is missing in this {outer}"),
+            None => format!("required field `{field}` is missing"),
+        },
+        Error::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
+        Error::InvalidValueForType { expected, found } if expected.contains("Decimal") => {
+            format!("expected a decimal number in quotes, like \"42000.5\", found {found}")
+        }
+        Error::Message(message) if message.contains("Decimal") || message.contains("decimal") => {
+            format!("not a valid decimal number ({message}); write it in quotes, like \"42000.5\"")
+        }
+        Error::Message(message) if message.contains("premature end of input") => {
+            format!("not a valid date or time ({message}); write dates as \"2025-12-26\"")
+        }
+        Error::Eof => "the file ends too early: a bracket or parenthesis is not closed".to_owned(),
+        Error::ExceededRecursionLimit => {
+            "the file is nested too deeply to be a portfolio".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
