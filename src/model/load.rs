@@ -85,15 +85,8 @@ pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
     let tree = match spans::scan(text) {
         Ok(tree) => tree,
         Err(scan_error) => {
-            // Prefer ron's wording for syntax errors; fall back to the scanner's when ron
-            // accepts what the scanner refused (only the depth limit can do that).
-            return Err(vec![match parse_typed::<Portfolio>(text, "") {
-                Err(problem) => problem,
-                Ok(_) => {
-                    let (line, col) = spans::line_col(text, scan_error.offset);
-                    Problem { path: String::new(), line, col, message: scan_error.message }
-                }
-            }]);
+            let (line, col) = spans::line_col(text, scan_error.offset);
+            return Err(vec![Problem { path: String::new(), line, col, message: scan_error.message }]);
         }
     };
     let text = migrate::migrate(text, &tree)?;
@@ -127,6 +120,28 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
     problems
 }
 
+/// Moves a type error from wherever `ron` stopped to the start of the value at its path, when
+/// the path names a value that exists (so `size: 1` points at `1`, not at the space before it).
+/// Unknown and missing fields keep `ron`'s position: the name of the unknown field, or the end
+/// of the struct that lacks one.
+fn snap_to_value(text: &str, tree: &Node, mut problem: Problem) -> Problem {
+    if problem.message.starts_with("unknown field") || problem.message.starts_with("required field") {
+        return problem;
+    }
+    if let Some(offset) = tree.locate_exact(&problem.path) {
+        let (line, col) = spans::line_col(text, offset);
+        problem.line = line;
+        problem.col = col;
+    }
+    if problem.path.ends_with("expiry") || problem.path.ends_with("time") {
+        problem.message = format!(
+            "not a valid date ({}); write dates as \"2025-12-26\" and times as \"2025-10-31T08:00:00Z\"",
+            problem.message
+        );
+    }
+    problem
+}
+
 /// Lists of the portfolio whose elements are parsed one by one after a failed full parse,
 /// with the type each element has. Accounts recurse into their own lists.
 const TOP_LEVEL_LISTS: [&str; 5] = ["accounts", "price_overrides", "journal", "scenario_sets", "alerts"];
@@ -136,7 +151,7 @@ fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Proble
     use super::types::{
         Account, AlertThreshold, Collateral, JournalEntry, Position, PriceOverride, ScenarioSet,
     };
-    let mut problems = vec![first];
+    let mut problems = vec![snap_to_value(text, tree, first)];
     let mut check = |node: &Node, path: &str, blank: &[&str], parse: fn(&str, &str) -> Option<Problem>| {
         let piece = blanked(text, node, blank);
         if let Some(mut problem) = parse(&piece, path) {
@@ -145,7 +160,7 @@ fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Proble
                 problem.col += base_col - 1;
             }
             problem.line += base_line - 1;
-            problems.push(problem);
+            problems.push(snap_to_value(text, tree, problem));
         }
     };
     fn as_problem<T: DeserializeOwned>(piece: &str, path: &str) -> Option<Problem> {
@@ -284,13 +299,14 @@ fn friendly_message(code: &ron::error::Error) -> String {
         },
         Error::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         Error::InvalidValueForType { expected, found } if expected.contains("Decimal") => {
-            format!("expected a decimal number in quotes, like \"42000.5\", found {found}")
+            format!("not a valid decimal number: {found}; write numbers like \"42000.5\"")
+        }
+        Error::ExpectedString => {
+            "expected text in quotes; amounts and prices are written as strings, like \"42000.5\""
+                .to_owned()
         }
         Error::Message(message) if message.contains("Decimal") || message.contains("decimal") => {
             format!("not a valid decimal number ({message}); write it in quotes, like \"42000.5\"")
-        }
-        Error::Message(message) if message.contains("premature end of input") => {
-            format!("not a valid date or time ({message}); write dates as \"2025-12-26\"")
         }
         Error::Eof => "the file ends too early: a bracket or parenthesis is not closed".to_owned(),
         Error::ExceededRecursionLimit => {

@@ -79,6 +79,18 @@ impl Node {
         }
     }
 
+    /// The byte offset of the value at `path`, only if every step of the path exists.
+    pub fn locate_exact(&self, path: &str) -> Option<usize> {
+        let mut node = self;
+        for segment in path_segments(path) {
+            node = match segment {
+                PathSegment::Field(name) => &node.field(name)?.value,
+                PathSegment::Index(index) => node.item(index)?,
+            };
+        }
+        (!path.is_empty()).then_some(node.start)
+    }
+
     /// Follows a path like `accounts[1].positions[3].entry_price` as far as it goes and
     /// returns the byte offset of the deepest part found (a field's value, or for a missing
     /// field the struct that should hold it).

@@ -1,0 +1,37 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// The repository's `portfolios/` folder.
+pub fn portfolios_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("portfolios")
+}
+
+/// Every sample portfolio file, sorted.
+pub fn sample_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(portfolios_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// 1-based line and column (in characters) of the first occurrence of `needle` in `text`,
+/// computed independently of the parser.
+pub fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
+    (line, col)
+}
+
+/// A temporary folder with a copy of a sample file in it.
+pub fn temp_copy(sample: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(sample);
+    std::fs::copy(portfolios_dir().join(sample), &path).unwrap();
+    (dir, path)
+}

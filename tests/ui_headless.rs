@@ -1,0 +1,1 @@
+//! Headless GUI tests (kittest).
