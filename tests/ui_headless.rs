@@ -1,1 +1,150 @@
-//! Headless GUI tests (kittest).
+//! Headless GUI tests with egui_kittest: the real app, driven by label and keyboard, no GPU.
+
+use std::time::Duration;
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use riskdeck::app::{Command, RiskDeckApp};
+use rust_decimal::Decimal;
+
+use crate::common::temp_copy;
+
+fn harness_for(path: std::path::PathBuf) -> Harness<'static, RiskDeckApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| RiskDeckApp::new(cc, Some(path), true))
+}
+
+/// Steps frames (letting worker threads finish) until `done` holds; fails after 10 s.
+fn step_until(harness: &mut Harness<'_, RiskDeckApp>, what: &str, done: impl Fn(&RiskDeckApp) -> bool) {
+    for _ in 0..1000 {
+        harness.step();
+        if done(harness.state()) {
+            harness.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn btc_size(app: &RiskDeckApp) -> Decimal {
+    app.document.as_ref().unwrap().portfolio().accounts[0].positions[0].size()
+}
+
+fn decimal(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+#[test]
+fn open_edit_undo_redo_save_and_reload() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path.clone());
+    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    assert_eq!(btc_size(harness.state()), decimal("1.5"), "as in the file");
+
+    // Replace the BTCUSDT size of the "Binance cross" account with 2.5 and press Enter.
+    harness.get_by_label("Binance cross BTCUSDT size").focus();
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.step();
+    harness.get_by_label("Binance cross BTCUSDT size").type_text("2.5");
+    harness.step();
+    harness.key_press(Key::Enter);
+    harness.step();
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("2.5"), "edited");
+    assert!(harness.state().document.as_ref().unwrap().is_dirty(), "unsaved marker");
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("1.5"), "undone");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("2.5"), "redone");
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    harness.step();
+    step_until(&mut harness, "the save to finish", |app| !app.is_busy() && !app.document.as_ref().unwrap().is_dirty());
+
+    let reloaded = riskdeck::model::io::load_file(&path).unwrap();
+    assert_eq!(reloaded.portfolio.accounts[0].positions[0].size(), decimal("2.5"), "saved to disk");
+    assert!(riskdeck::model::io::backup_path(&path).exists(), "previous version kept");
+}
+
+#[test]
+fn invalid_typing_is_flagged_and_not_applied() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    harness.get_by_label("Binance cross BTCUSDT size").focus();
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.step();
+    harness.get_by_label("Binance cross BTCUSDT size").type_text("two");
+    harness.step();
+    harness.key_press(Key::Enter);
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("1.5"), "invalid text does not change the portfolio");
+    assert!(!harness.state().document.as_ref().unwrap().can_undo(), "nothing to undo");
+}
+
+#[test]
+fn a_broken_file_lists_its_problems_and_keeps_the_open_portfolio() {
+    let (dir, path) = temp_copy("basis-trade.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    let before = harness.state().document.as_ref().unwrap().portfolio().clone();
+
+    let broken = dir.path().join("broken.ron");
+    let text = std::fs::read_to_string(dir.path().join("basis-trade.ron"))
+        .unwrap()
+        .replacen("venue: BybitLinear", "venue: Bybot", 1)
+        .replacen("\"-6\"", "-6", 1);
+    std::fs::write(&broken, text).unwrap();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_command(&ctx, Command::Open(broken));
+    step_until(&mut harness, "the load to fail", |app| app.load_problems().is_some());
+
+    let problems = harness.state().load_problems().unwrap();
+    assert_eq!(problems.len(), 2, "both problems listed: {problems:?}");
+    assert_eq!(harness.state().document.as_ref().unwrap().portfolio(), &before, "previous portfolio unchanged");
+    harness.get_by_label("Could not open the file");
+}
+
+#[test]
+fn unsaved_changes_are_guarded() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    harness.get_by_label("Binance cross BTCUSDT size").focus();
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.step();
+    harness.get_by_label("Binance cross BTCUSDT size").type_text("3");
+    harness.step();
+    harness.key_press(Key::Enter);
+    harness.step();
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("3"), "edited");
+
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_command(&ctx, Command::OpenSample(1));
+    harness.step();
+    harness.step();
+    harness.get_by_label("Unsaved changes");
+    harness.get_by_label("Cancel").click();
+    harness.step();
+    harness.step();
+    assert_eq!(btc_size(harness.state()), decimal("3"), "cancel keeps the edited portfolio");
+
+    harness.state_mut().run_command(&ctx, Command::OpenSample(1));
+    harness.step();
+    harness.step();
+    harness.get_by_label("Discard").click();
+    harness.step();
+    harness.step();
+    let name = &harness.state().document.as_ref().unwrap().display_name;
+    assert_eq!(name, "basis-trade.ron (sample)", "discard opens the sample");
+}
