@@ -151,14 +151,21 @@ impl Report {
                     collateral: account
                         .collateral
                         .iter()
-                        .map(|c| CollateralLine { asset: c.asset.clone(), amount: c.amount })
+                        .map(|c| CollateralLine {
+                            asset: c.asset.clone(),
+                            amount: c.amount,
+                        })
                         .collect(),
                     positions: account.positions.iter().map(position_line).collect(),
                 })
                 .collect(),
             collateral_totals: totals
                 .into_iter()
-                .map(|(asset, (amount, accounts))| CollateralTotal { asset: asset.to_owned(), amount, accounts })
+                .map(|(asset, (amount, accounts))| CollateralTotal {
+                    asset: asset.to_owned(),
+                    amount,
+                    accounts,
+                })
                 .collect(),
             counts: Counts {
                 accounts: portfolio.accounts.len(),
@@ -175,7 +182,11 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail; the results are ignored for that reason.
-        let _ = writeln!(out, "{} ({}, format {})", self.name, self.file, self.format_version);
+        let _ = writeln!(
+            out,
+            "{} ({}, format {})",
+            self.name, self.file, self.format_version
+        );
         let _ = writeln!(
             out,
             "{} accounts, {} positions, {} journal entries, {} scenario sets, {} alerts",
@@ -186,7 +197,11 @@ impl Report {
             self.counts.alerts
         );
         for account in &self.accounts {
-            let _ = writeln!(out, "\n{} — {} ({})", account.label, account.venue_name, account.margin_mode);
+            let _ = writeln!(
+                out,
+                "\n{} — {} ({})",
+                account.label, account.venue_name, account.margin_mode
+            );
             for collateral in &account.collateral {
                 let _ = writeln!(
                     out,
@@ -200,8 +215,15 @@ impl Report {
                     .entry_price
                     .map(|price| format!(" @ {}", crate::ui::format::group_thousands(price)))
                     .unwrap_or_default();
-                let leverage = position.leverage.map(|lev| format!(" {lev}x")).unwrap_or_default();
-                let expiry = position.expiry.as_ref().map(|d| format!(" exp {d}")).unwrap_or_default();
+                let leverage = position
+                    .leverage
+                    .map(|lev| format!(" {lev}x"))
+                    .unwrap_or_default();
+                let expiry = position
+                    .expiry
+                    .as_ref()
+                    .map(|d| format!(" exp {d}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "  {:<10} {:<22} {:>16}{entry}{leverage}{expiry}",

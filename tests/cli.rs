@@ -5,17 +5,33 @@ use std::process::Command;
 use crate::common::{portfolios_dir, position_of};
 
 fn riskdeck(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_riskdeck")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn check_accepts_every_sample() {
     let dir = portfolios_dir();
-    let files: Vec<String> = crate::common::sample_files().iter().map(|p| p.display().to_string()).collect();
-    let args: Vec<&str> = std::iter::once("check").chain(files.iter().map(String::as_str)).collect();
+    let files: Vec<String> = crate::common::sample_files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let args: Vec<&str> = std::iter::once("check")
+        .chain(files.iter().map(String::as_str))
+        .collect();
     let output = riskdeck(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("basis-trade.ron: ok"), "{dir:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("basis-trade.ron: ok"),
+        "{dir:?}"
+    );
 }
 
 #[test]
@@ -31,7 +47,10 @@ fn check_reports_file_line_col_and_exits_1() {
     let (line, col) = position_of(&text, "Bybot");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with(&format!("{}:{line}:{col}: accounts[2].venue: unknown venue `Bybot`", path.display())),
+        stderr.starts_with(&format!(
+            "{}:{line}:{col}: accounts[2].venue: unknown venue `Bybot`",
+            path.display()
+        )),
         "{stderr}"
     );
 }
@@ -40,14 +59,29 @@ fn check_reports_file_line_col_and_exits_1() {
 fn check_of_a_missing_file_exits_1() {
     let output = riskdeck(&["check", "/no/such/file.ron"]);
     assert_eq!(output.status.code(), Some(1), "missing file");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"), "says why");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot read"),
+        "says why"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(riskdeck(&["check"]).status.code(), Some(2), "check needs a file");
-    assert_eq!(riskdeck(&["frobnicate", "x", "y"]).status.code(), Some(2), "unknown subcommand");
-    assert_eq!(riskdeck(&["report", "--bogus"]).status.code(), Some(2), "unknown flag");
+    assert_eq!(
+        riskdeck(&["check"]).status.code(),
+        Some(2),
+        "check needs a file"
+    );
+    assert_eq!(
+        riskdeck(&["frobnicate", "x", "y"]).status.code(),
+        Some(2),
+        "unknown subcommand"
+    );
+    assert_eq!(
+        riskdeck(&["report", "--bogus"]).status.code(),
+        Some(2),
+        "unknown flag"
+    );
 }
 
 #[test]
@@ -59,23 +93,40 @@ fn help_and_version() {
         assert!(text.contains(command), "help lists {command}: {text}");
     }
     let version = riskdeck(&["--version"]);
-    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")), "version");
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")),
+        "version"
+    );
 }
 
 #[test]
 fn report_json_is_one_document_with_numbers() {
     let path = portfolios_dir().join("leveraged-long.ron");
     let output = riskdeck(&["report", path.to_str().unwrap(), "--json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["counts"]["accounts"], 4, "accounts");
     assert_eq!(json["counts"]["positions"], 6, "positions");
     let first = &json["accounts"][0]["positions"][0];
     assert_eq!(first["symbol"], "BTCUSDT", "symbol");
-    assert_eq!(first["entry_price"].as_f64(), Some(109_608.01), "a JSON number");
+    assert_eq!(
+        first["entry_price"].as_f64(),
+        Some(109_608.01),
+        "a JSON number"
+    );
     assert_eq!(first["leverage"].as_f64(), Some(10.0), "leverage");
     // USDT collateral: 30,000 (Binance) + 20,000 (OKX) = 50,000 in 2 accounts.
-    let usdt = json["collateral_totals"].as_array().unwrap().iter().find(|t| t["asset"] == "USDT").unwrap();
+    let usdt = json["collateral_totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["asset"] == "USDT")
+        .unwrap();
     assert_eq!(usdt["amount"].as_f64(), Some(50_000.0), "sum of USDT");
     assert_eq!(usdt["accounts"], 2, "held in two accounts");
 }
@@ -91,10 +142,21 @@ fn report_text_has_thousands_separators() {
 
 #[test]
 fn format_check_passes_on_canonical_samples() {
-    let files: Vec<String> = crate::common::sample_files().iter().map(|p| p.display().to_string()).collect();
-    let args: Vec<&str> = ["format", "--check"].into_iter().chain(files.iter().map(String::as_str)).collect();
+    let files: Vec<String> = crate::common::sample_files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let args: Vec<&str> = ["format", "--check"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
     let output = riskdeck(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]

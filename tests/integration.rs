@@ -1,5 +1,11 @@
 //! RiskDeck's integration tests: one binary, one module per area.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly on purpose: a panic is a failed test"
+)]
+
 mod cli;
 mod common;
 mod malformed;

@@ -47,7 +47,11 @@ const BASE: &str = r#"// A small valid portfolio the cases below break one way e
 
 /// Replaces the one occurrence of `from` in the base file.
 fn broken(from: &str, to: &str) -> String {
-    assert_eq!(BASE.matches(from).count(), 1, "{from:?} must occur once in BASE");
+    assert_eq!(
+        BASE.matches(from).count(),
+        1,
+        "{from:?} must occur once in BASE"
+    );
     BASE.replacen(from, to, 1)
 }
 
@@ -61,9 +65,15 @@ fn assert_problem(text: &str, path: &str, needle: &str, words: &str) {
     let (line, col) = position_of(text, needle);
     let found = problems(text);
     assert!(
-        found.iter().any(|p| p.path == path && p.line == line && p.col == col && p.message.contains(words)),
+        found
+            .iter()
+            .any(|p| p.path == path && p.line == line && p.col == col && p.message.contains(words)),
         "expected {path} at {line}:{col} containing {words:?}; got:\n{}",
-        found.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        found
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -82,7 +92,11 @@ fn empty_file() {
 #[test]
 fn whitespace_and_comment_only_file() {
     let found = problems("// nothing here\n   \n");
-    assert!(found[0].message.contains("ends where a value was expected"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("ends where a value was expected"),
+        "{}",
+        found[0].message
+    );
     assert_eq!((found[0].line, found[0].col), (3, 1), "the end of the file");
 }
 
@@ -91,8 +105,16 @@ fn binary_file() {
     let bytes = b"(\n  name: \"x\xff\xfe\x00\"";
     let found = parse_portfolio_bytes(bytes).unwrap_err();
     // The invalid byte follows `(`, a newline and `  name: "x`: line 2, column 11.
-    assert_eq!((found[0].line, found[0].col), (2, 11), "position of the first bad byte");
-    assert!(found[0].message.contains("not a text file"), "{}", found[0].message);
+    assert_eq!(
+        (found[0].line, found[0].col),
+        (2, 11),
+        "position of the first bad byte"
+    );
+    assert!(
+        found[0].message.contains("not a text file"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
@@ -106,73 +128,136 @@ fn huge_file_is_refused_before_parsing() {
 fn deeply_nested_file_does_not_overflow() {
     let text = format!("(format_version: 1, name: {}", "[".repeat(200_000));
     let found = problems(&text);
-    assert!(found[0].message.contains("nested too deeply"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("nested too deeply"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
 fn unknown_field_in_a_position() {
     let text = broken("leverage: \"10\"", "levrage: \"10\"");
-    assert_problem(&text, "accounts[0].positions[0].levrage", "levrage", "unknown field `levrage`");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].levrage",
+        "levrage",
+        "unknown field `levrage`",
+    );
 }
 
 #[test]
 fn unknown_top_level_field() {
-    let text = broken("    name: \"Test\",\n", "    name: \"Test\",\n    colour: \"red\",\n");
+    let text = broken(
+        "    name: \"Test\",\n",
+        "    name: \"Test\",\n    colour: \"red\",\n",
+    );
     assert_problem(&text, "colour", "colour", "unknown field `colour`");
 }
 
 #[test]
 fn unknown_venue() {
     let text = broken("venue: BinanceUsdm", "venue: Binanse");
-    assert_problem(&text, "accounts[0].venue", "Binanse", "unknown venue `Binanse`");
+    assert_problem(
+        &text,
+        "accounts[0].venue",
+        "Binanse",
+        "unknown venue `Binanse`",
+    );
 }
 
 #[test]
 fn unknown_margin_mode() {
-    let text = broken("venue: SpotWallet,\n            margin_mode: Cross", "venue: SpotWallet,\n            margin_mode: Crossed");
-    assert_problem(&text, "accounts[1].margin_mode", "Crossed", "unknown margin mode `Crossed`");
+    let text = broken(
+        "venue: SpotWallet,\n            margin_mode: Cross",
+        "venue: SpotWallet,\n            margin_mode: Crossed",
+    );
+    assert_problem(
+        &text,
+        "accounts[1].margin_mode",
+        "Crossed",
+        "unknown margin mode `Crossed`",
+    );
 }
 
 #[test]
 fn unknown_position_kind() {
     let text = broken("Spot(asset", "Spott(asset");
-    assert_problem(&text, "accounts[1].positions[0]", "Spott", "unknown position kind `Spott`");
+    assert_problem(
+        &text,
+        "accounts[1].positions[0]",
+        "Spott",
+        "unknown position kind `Spott`",
+    );
 }
 
 #[test]
 fn wrong_instrument_for_venue() {
-    let text = broken("Spot(asset: \"BTC\", amount: \"2\")", "Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: Linear, size: \"1\", entry_price: \"1\")");
-    assert_problem(&text, "accounts[1].positions[0]", "Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: Linear, size: \"1\", entry_price: \"1\")", "cannot be held in a Spot wallet");
+    let text = broken(
+        "Spot(asset: \"BTC\", amount: \"2\")",
+        "Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: Linear, size: \"1\", entry_price: \"1\")",
+    );
+    assert_problem(
+        &text,
+        "accounts[1].positions[0]",
+        "Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: Linear, size: \"1\", entry_price: \"1\")",
+        "cannot be held in a Spot wallet",
+    );
 }
 
 #[test]
 fn negative_entry_price() {
     let text = broken("entry_price: \"100000\"", "entry_price: \"-5\"");
-    assert_problem(&text, "accounts[0].positions[0].entry_price", "\"-5\"", "greater than zero");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].entry_price",
+        "\"-5\"",
+        "greater than zero",
+    );
 }
 
 #[test]
 fn negative_spot_amount() {
     let text = broken("amount: \"2\"", "amount: \"-2\"");
-    assert_problem(&text, "accounts[1].positions[0].amount", "\"-2\"", "cannot be negative");
+    assert_problem(
+        &text,
+        "accounts[1].positions[0].amount",
+        "\"-2\"",
+        "cannot be negative",
+    );
 }
 
 #[test]
 fn negative_collateral() {
     let text = broken("amount: \"1000\"", "amount: \"-1000\"");
-    assert_problem(&text, "accounts[0].collateral[0].amount", "\"-1000\"", "cannot be negative");
+    assert_problem(
+        &text,
+        "accounts[0].collateral[0].amount",
+        "\"-1000\"",
+        "cannot be negative",
+    );
 }
 
 #[test]
 fn leverage_above_the_venue_maximum() {
     let text = broken("leverage: \"10\"", "leverage: \"200\"");
-    assert_problem(&text, "accounts[0].positions[0].leverage", "\"200\"", "at most 125x");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].leverage",
+        "\"200\"",
+        "at most 125x",
+    );
 }
 
 #[test]
 fn leverage_below_one() {
     let text = broken("leverage: \"10\"", "leverage: \"0.5\"");
-    assert_problem(&text, "accounts[0].positions[0].leverage", "\"0.5\"", "at least 1x");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].leverage",
+        "\"0.5\"",
+        "at least 1x",
+    );
 }
 
 #[test]
@@ -182,10 +267,23 @@ fn option_without_expiry() {
     let option_end = ", settlement: Inverse)";
     let (line, col) = position_of(&text, option_end);
     let found = problems(&text);
-    let problem = found.iter().find(|p| p.path == "accounts[2].positions[0]").expect("option problem");
-    assert!(problem.message.contains("required field `expiry` is missing"), "{}", problem.message);
+    let problem = found
+        .iter()
+        .find(|p| p.path == "accounts[2].positions[0]")
+        .expect("option problem");
+    assert!(
+        problem
+            .message
+            .contains("required field `expiry` is missing"),
+        "{}",
+        problem.message
+    );
     assert_eq!(problem.line, line, "line of the option");
-    assert_eq!(problem.col, col + option_end.len() - 1, "column of its closing parenthesis");
+    assert_eq!(
+        problem.col,
+        col + option_end.len() - 1,
+        "column of its closing parenthesis"
+    );
 }
 
 #[test]
@@ -194,7 +292,9 @@ fn duplicate_account_labels() {
     let (line, col) = position_of(&text, "\"Main\",\n            venue: SpotWallet");
     let found = problems(&text);
     assert!(
-        found.iter().any(|p| p.path == "accounts[1].label" && (p.line, p.col) == (line, col) && p.message.contains("already labelled \"Main\"")),
+        found.iter().any(|p| p.path == "accounts[1].label"
+            && (p.line, p.col) == (line, col)
+            && p.message.contains("already labelled \"Main\"")),
         "{found:?}"
     );
 }
@@ -208,7 +308,12 @@ fn empty_account_label() {
 #[test]
 fn missing_format_version() {
     let text = broken("    format_version: 1,\n", "");
-    assert_problem(&text, "format_version", "(\n    name", "format_version` is missing");
+    assert_problem(
+        &text,
+        "format_version",
+        "(\n    name",
+        "format_version` is missing",
+    );
 }
 
 #[test]
@@ -226,51 +331,103 @@ fn format_version_not_a_number() {
 #[test]
 fn decimal_written_without_quotes() {
     let text = broken("size: \"1\", entry_price", "size: 1, entry_price");
-    assert_problem(&text, "accounts[0].positions[0].size", "1, entry_price", "in quotes");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].size",
+        "1, entry_price",
+        "in quotes",
+    );
 }
 
 #[test]
 fn decimal_that_is_not_a_number() {
     let text = broken("size: \"1\", entry_price", "size: \"1.2.3\", entry_price");
-    assert_problem(&text, "accounts[0].positions[0].size", "\"1.2.3\"", "not a valid decimal");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].size",
+        "\"1.2.3\"",
+        "not a valid decimal",
+    );
 }
 
 #[test]
 fn impossible_date() {
     let text = broken("expiry: \"2025-12-26\"", "expiry: \"2025-13-45\"");
-    assert_problem(&text, "accounts[2].positions[0].expiry", "\"2025-13-45\"", "date");
+    assert_problem(
+        &text,
+        "accounts[2].positions[0].expiry",
+        "\"2025-13-45\"",
+        "date",
+    );
 }
 
 #[test]
 fn margin_mode_the_venue_does_not_offer() {
-    let text = broken("venue: SpotWallet,\n            margin_mode: Cross", "venue: SpotWallet,\n            margin_mode: Isolated");
-    assert_problem(&text, "accounts[1].margin_mode", "Isolated", "has no isolated margin mode");
+    let text = broken(
+        "venue: SpotWallet,\n            margin_mode: Cross",
+        "venue: SpotWallet,\n            margin_mode: Isolated",
+    );
+    assert_problem(
+        &text,
+        "accounts[1].margin_mode",
+        "Isolated",
+        "has no isolated margin mode",
+    );
 }
 
 #[test]
 fn isolated_position_without_leverage() {
-    let text = broken("venue: BinanceUsdm,\n            margin_mode: Cross", "venue: BinanceUsdm,\n            margin_mode: Isolated");
+    let text = broken(
+        "venue: BinanceUsdm,\n            margin_mode: Cross",
+        "venue: BinanceUsdm,\n            margin_mode: Isolated",
+    );
     let text = text.replacen(", leverage: \"10\"", "", 1);
     // A missing field is reported at the position that lacks it.
-    assert_problem(&text, "accounts[0].positions[0].leverage", "Perpetual(", "needs its leverage");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].leverage",
+        "Perpetual(",
+        "needs its leverage",
+    );
 }
 
 #[test]
 fn isolated_margin_in_a_cross_account() {
-    let text = broken("leverage: \"10\"", "leverage: \"10\", isolated_margin: \"500\"");
-    assert_problem(&text, "accounts[0].positions[0].isolated_margin", "\"500\"", "only applies in isolated mode");
+    let text = broken(
+        "leverage: \"10\"",
+        "leverage: \"10\", isolated_margin: \"500\"",
+    );
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].isolated_margin",
+        "\"500\"",
+        "only applies in isolated mode",
+    );
 }
 
 #[test]
 fn inverse_contract_on_a_linear_venue() {
-    let text = broken("settlement: Linear", "settlement: Inverse, contract_size: \"100\"");
-    assert_problem(&text, "accounts[0].positions[0].settlement", "Inverse, contract_size", "has no inverse");
+    let text = broken(
+        "settlement: Linear",
+        "settlement: Inverse, contract_size: \"100\"",
+    );
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].settlement",
+        "Inverse, contract_size",
+        "has no inverse",
+    );
 }
 
 #[test]
 fn okx_position_without_contract_size() {
     let text = broken("venue: BinanceUsdm", "venue: Okx");
-    assert_problem(&text, "accounts[0].positions[0].contract_size", "Perpetual(", "counts positions in contracts");
+    assert_problem(
+        &text,
+        "accounts[0].positions[0].contract_size",
+        "Perpetual(",
+        "counts positions in contracts",
+    );
 }
 
 #[test]
@@ -280,7 +437,10 @@ fn unclosed_string() {
     assert_eq!(found.len(), 1, "one syntax error");
     // The quote opened on line 4 swallows text up to the next `"`; the scanner reports the
     // first place where what follows makes no sense (the quote pairing is off from there on).
-    assert!(found[0].line >= position_of(&text, "\"Test,").0, "at or after the open quote: {found:?}");
+    assert!(
+        found[0].line >= position_of(&text, "\"Test,").0,
+        "at or after the open quote: {found:?}"
+    );
 }
 
 #[test]
@@ -305,7 +465,12 @@ fn journal_names_an_unknown_account() {
         "    ],\n)\n",
         "    ],\n    journal: [\n        Funding(time: \"2025-10-31T08:00:00Z\", account: \"Ghost\", symbol: \"BTCUSDT\", asset: \"USDT\", amount: \"-3.5\"),\n    ],\n)\n",
     );
-    assert_problem(&text, "journal[0].account", "\"Ghost\"", "no account is labelled \"Ghost\"");
+    assert_problem(
+        &text,
+        "journal[0].account",
+        "\"Ghost\"",
+        "no account is labelled \"Ghost\"",
+    );
 }
 
 #[test]
@@ -314,7 +479,12 @@ fn scenario_falling_more_than_100_percent() {
         "    ],\n)\n",
         "    ],\n    scenario_sets: [\n        (name: \"Doom\", scenarios: [(name: \"Zero\", price_shocks: [(underlying: \"BTC\", change_percent: \"-150\")])]),\n    ],\n)\n",
     );
-    assert_problem(&text, "scenario_sets[0].scenarios[0].price_shocks[0].change_percent", "\"-150\"", "more than 100 %");
+    assert_problem(
+        &text,
+        "scenario_sets[0].scenarios[0].price_shocks[0].change_percent",
+        "\"-150\"",
+        "more than 100 %",
+    );
 }
 
 #[test]
@@ -326,8 +496,14 @@ fn every_problem_in_a_file_is_reported_together() {
     let found = problems(&text);
     let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
     assert!(paths.contains(&"accounts[0].venue"), "{paths:?}");
-    assert!(paths.contains(&"accounts[1].positions[0].amount"), "{paths:?}");
-    assert!(paths.contains(&"accounts[2].positions[0].right"), "{paths:?}");
+    assert!(
+        paths.contains(&"accounts[1].positions[0].amount"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"accounts[2].positions[0].right"),
+        "{paths:?}"
+    );
 }
 
 #[test]
@@ -337,7 +513,12 @@ fn every_validation_problem_is_reported_together() {
     let text = text.replacen("label: \"Options\"", "label: \"Main\"", 1);
     let found = problems(&text);
     assert_eq!(found.len(), 3, "{found:?}");
-    assert!(found.windows(2).all(|pair| (pair[0].line, pair[0].col) <= (pair[1].line, pair[1].col)), "sorted by position");
+    assert!(
+        found
+            .windows(2)
+            .all(|pair| (pair[0].line, pair[0].col) <= (pair[1].line, pair[1].col)),
+        "sorted by position"
+    );
 }
 
 #[test]
@@ -347,7 +528,9 @@ fn random_bytes_never_panic() {
     for length in 0..400 {
         let bytes: Vec<u8> = (0..length)
             .map(|_| {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 b"()[]{}:,\"'/*#rR_aZ09 \n-."[(state >> 33) as usize % 24]
             })
             .collect();

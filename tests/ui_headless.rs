@@ -17,7 +17,11 @@ fn harness_for(path: std::path::PathBuf) -> Harness<'static, RiskDeckApp> {
 }
 
 /// Steps frames (letting worker threads finish) until `done` holds; fails after 10 s.
-fn step_until(harness: &mut Harness<'_, RiskDeckApp>, what: &str, done: impl Fn(&RiskDeckApp) -> bool) {
+fn step_until(
+    harness: &mut Harness<'_, RiskDeckApp>,
+    what: &str,
+    done: impl Fn(&RiskDeckApp) -> bool,
+) {
     for _ in 0..1000 {
         harness.step();
         if done(harness.state()) {
@@ -41,7 +45,9 @@ fn decimal(text: &str) -> Decimal {
 fn open_edit_undo_redo_save_and_reload() {
     let (_dir, path) = temp_copy("leveraged-long.ron");
     let mut harness = harness_for(path.clone());
-    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
     assert_eq!(btc_size(harness.state()), decimal("1.5"), "as in the file");
 
     // Replace the BTCUSDT size of the "Binance cross" account with 2.5 and press Enter.
@@ -49,13 +55,18 @@ fn open_edit_undo_redo_save_and_reload() {
     harness.step();
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.step();
-    harness.get_by_label("Binance cross BTCUSDT size").type_text("2.5");
+    harness
+        .get_by_label("Binance cross BTCUSDT size")
+        .type_text("2.5");
     harness.step();
     harness.key_press(Key::Enter);
     harness.step();
     harness.step();
     assert_eq!(btc_size(harness.state()), decimal("2.5"), "edited");
-    assert!(harness.state().document.as_ref().unwrap().is_dirty(), "unsaved marker");
+    assert!(
+        harness.state().document.as_ref().unwrap().is_dirty(),
+        "unsaved marker"
+    );
 
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.step();
@@ -66,36 +77,64 @@ fn open_edit_undo_redo_save_and_reload() {
 
     harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
     harness.step();
-    step_until(&mut harness, "the save to finish", |app| !app.is_busy() && !app.document.as_ref().unwrap().is_dirty());
+    step_until(&mut harness, "the save to finish", |app| {
+        !app.is_busy() && !app.document.as_ref().unwrap().is_dirty()
+    });
 
     let reloaded = riskdeck::model::io::load_file(&path).unwrap();
-    assert_eq!(reloaded.portfolio.accounts[0].positions[0].size(), decimal("2.5"), "saved to disk");
-    assert!(riskdeck::model::io::backup_path(&path).exists(), "previous version kept");
+    assert_eq!(
+        reloaded.portfolio.accounts[0].positions[0].size(),
+        decimal("2.5"),
+        "saved to disk"
+    );
+    assert!(
+        riskdeck::model::io::backup_path(&path).exists(),
+        "previous version kept"
+    );
 }
 
 #[test]
 fn invalid_typing_is_flagged_and_not_applied() {
     let (_dir, path) = temp_copy("leveraged-long.ron");
     let mut harness = harness_for(path);
-    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
     harness.get_by_label("Binance cross BTCUSDT size").focus();
     harness.step();
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.step();
-    harness.get_by_label("Binance cross BTCUSDT size").type_text("two");
+    harness
+        .get_by_label("Binance cross BTCUSDT size")
+        .type_text("two");
     harness.step();
     harness.key_press(Key::Enter);
     harness.step();
-    assert_eq!(btc_size(harness.state()), decimal("1.5"), "invalid text does not change the portfolio");
-    assert!(!harness.state().document.as_ref().unwrap().can_undo(), "nothing to undo");
+    assert_eq!(
+        btc_size(harness.state()),
+        decimal("1.5"),
+        "invalid text does not change the portfolio"
+    );
+    assert!(
+        !harness.state().document.as_ref().unwrap().can_undo(),
+        "nothing to undo"
+    );
 }
 
 #[test]
 fn a_broken_file_lists_its_problems_and_keeps_the_open_portfolio() {
     let (dir, path) = temp_copy("basis-trade.ron");
     let mut harness = harness_for(path);
-    step_until(&mut harness, "the file to open", |app| app.document.is_some());
-    let before = harness.state().document.as_ref().unwrap().portfolio().clone();
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    let before = harness
+        .state()
+        .document
+        .as_ref()
+        .unwrap()
+        .portfolio()
+        .clone();
 
     let broken = dir.path().join("broken.ron");
     let text = std::fs::read_to_string(dir.path().join("basis-trade.ron"))
@@ -105,11 +144,17 @@ fn a_broken_file_lists_its_problems_and_keeps_the_open_portfolio() {
     std::fs::write(&broken, text).unwrap();
     let ctx = harness.ctx.clone();
     harness.state_mut().run_command(&ctx, Command::Open(broken));
-    step_until(&mut harness, "the load to fail", |app| app.load_problems().is_some());
+    step_until(&mut harness, "the load to fail", |app| {
+        app.load_problems().is_some()
+    });
 
     let problems = harness.state().load_problems().unwrap();
     assert_eq!(problems.len(), 2, "both problems listed: {problems:?}");
-    assert_eq!(harness.state().document.as_ref().unwrap().portfolio(), &before, "previous portfolio unchanged");
+    assert_eq!(
+        harness.state().document.as_ref().unwrap().portfolio(),
+        &before,
+        "previous portfolio unchanged"
+    );
     harness.get_by_label("Could not open the file");
 }
 
@@ -117,12 +162,16 @@ fn a_broken_file_lists_its_problems_and_keeps_the_open_portfolio() {
 fn unsaved_changes_are_guarded() {
     let (_dir, path) = temp_copy("leveraged-long.ron");
     let mut harness = harness_for(path);
-    step_until(&mut harness, "the file to open", |app| app.document.is_some());
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
     harness.get_by_label("Binance cross BTCUSDT size").focus();
     harness.step();
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.step();
-    harness.get_by_label("Binance cross BTCUSDT size").type_text("3");
+    harness
+        .get_by_label("Binance cross BTCUSDT size")
+        .type_text("3");
     harness.step();
     harness.key_press(Key::Enter);
     harness.step();
@@ -130,16 +179,24 @@ fn unsaved_changes_are_guarded() {
     assert_eq!(btc_size(harness.state()), decimal("3"), "edited");
 
     let ctx = harness.ctx.clone();
-    harness.state_mut().run_command(&ctx, Command::OpenSample(1));
+    harness
+        .state_mut()
+        .run_command(&ctx, Command::OpenSample(1));
     harness.step();
     harness.step();
     harness.get_by_label("Unsaved changes");
     harness.get_by_label("Cancel").click();
     harness.step();
     harness.step();
-    assert_eq!(btc_size(harness.state()), decimal("3"), "cancel keeps the edited portfolio");
+    assert_eq!(
+        btc_size(harness.state()),
+        decimal("3"),
+        "cancel keeps the edited portfolio"
+    );
 
-    harness.state_mut().run_command(&ctx, Command::OpenSample(1));
+    harness
+        .state_mut()
+        .run_command(&ctx, Command::OpenSample(1));
     harness.step();
     harness.step();
     harness.get_by_label("Discard").click();

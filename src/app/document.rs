@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::model::Portfolio;
 use crate::model::io::FileStamp;
 use crate::model::validate::{Issue, validate};
-use crate::model::Portfolio;
 
 /// How many edits can be undone; older ones are dropped first.
 pub const UNDO_LIMIT: usize = 200;
@@ -37,7 +37,17 @@ impl Document {
         header: String,
     ) -> Self {
         let issues = validate(&portfolio);
-        Self { path, display_name, stamp, header, saved: portfolio.clone(), portfolio, undo: Vec::new(), redo: Vec::new(), issues }
+        Self {
+            path,
+            display_name,
+            stamp,
+            header,
+            saved: portfolio.clone(),
+            portfolio,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            issues,
+        }
     }
 
     /// The current content.
@@ -66,15 +76,20 @@ impl Document {
 
     /// Steps back one edit; returns whether there was one.
     pub fn undo(&mut self) -> bool {
-        let Some(previous) = self.undo.pop() else { return false };
-        self.redo.push(std::mem::replace(&mut self.portfolio, previous));
+        let Some(previous) = self.undo.pop() else {
+            return false;
+        };
+        self.redo
+            .push(std::mem::replace(&mut self.portfolio, previous));
         self.revalidate();
         true
     }
 
     /// Re-applies the last undone edit; returns whether there was one.
     pub fn redo(&mut self) -> bool {
-        let Some(next) = self.redo.pop() else { return false };
+        let Some(next) = self.redo.pop() else {
+            return false;
+        };
         self.undo.push(std::mem::replace(&mut self.portfolio, next));
         self.revalidate();
         true
@@ -111,7 +126,10 @@ impl Document {
 
 /// The last component of a path, for titles.
 pub fn file_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

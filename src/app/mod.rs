@@ -38,7 +38,12 @@ pub struct PersistedState {
 
 impl Default for PersistedState {
     fn default() -> Self {
-        Self { recent_files: Vec::new(), dark_mode: true, offline: false, layout: ui::default_tree() }
+        Self {
+            recent_files: Vec::new(),
+            dark_mode: true,
+            offline: false,
+            layout: ui::default_tree(),
+        }
     }
 }
 
@@ -103,8 +108,10 @@ impl RiskDeckApp {
     /// Creates the app: restores the persisted state and opens `file`, else the most recent
     /// file, else a bundled sample.
     pub fn new(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>, offline: bool) -> Self {
-        let mut state: PersistedState =
-            cc.storage.and_then(|storage| eframe::get_value(storage, eframe::APP_KEY)).unwrap_or_default();
+        let mut state: PersistedState = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
         if !ui::tree_is_complete(&state.layout) {
             state.layout = ui::default_tree();
         }
@@ -121,7 +128,12 @@ impl RiskDeckApp {
             allow_close: false,
             shown_title: String::new(),
         };
-        let recent = app.state.recent_files.iter().find(|path| path.exists()).cloned();
+        let recent = app
+            .state
+            .recent_files
+            .iter()
+            .find(|path| path.exists())
+            .cloned();
         match file.or(recent) {
             Some(path) => app.worker.open(Some(path)),
             None => app.open_sample(0),
@@ -141,7 +153,9 @@ impl RiskDeckApp {
 
     /// Problems of the last file that failed to open (tests read them).
     pub fn load_problems(&self) -> Option<&[Problem]> {
-        self.load_failure.as_ref().map(|failure| failure.problems.as_slice())
+        self.load_failure
+            .as_ref()
+            .map(|failure| failure.problems.as_slice())
     }
 
     /// Applies a command; commands that would lose unsaved changes ask first.
@@ -192,25 +206,40 @@ impl RiskDeckApp {
     }
 
     fn open_sample(&mut self, index: usize) {
-        let Some((name, text)) = samples::SAMPLES.get(index) else { return };
+        let Some((name, text)) = samples::SAMPLES.get(index) else {
+            return;
+        };
         match parse_portfolio(text) {
             Ok(portfolio) => {
                 self.edits.clear();
                 self.load_failure = None;
                 let header = crate::model::io::leading_comment(text);
-                self.document = Some(Document::new(portfolio, None, format!("{name} (sample)"), None, header));
-                self.notice = Some(format!("Opened the bundled sample {name}; Save As to keep a copy."));
+                self.document = Some(Document::new(
+                    portfolio,
+                    None,
+                    format!("{name} (sample)"),
+                    None,
+                    header,
+                ));
+                self.notice = Some(format!(
+                    "Opened the bundled sample {name}; Save As to keep a copy."
+                ));
             }
             Err(problems) => {
-                self.load_failure =
-                    Some(LoadFailure { path: PathBuf::from(name), problems, message: None });
+                self.load_failure = Some(LoadFailure {
+                    path: PathBuf::from(name),
+                    problems,
+                    message: None,
+                });
             }
         }
     }
 
     /// Starts a save. `overwrite` overrides the outside-change check (the user confirmed).
     fn save(&mut self, save_as: bool, then: AfterSave, overwrite: Option<Overwrite>) {
-        let Some(document) = &self.document else { return };
+        let Some(document) = &self.document else {
+            return;
+        };
         if !document.issues().is_empty() || self.edits.has_invalid() {
             self.dialog = Some(Dialog::CannotSave);
             return;
@@ -219,7 +248,10 @@ impl RiskDeckApp {
         let overwrite = overwrite
             .or_else(|| document.stamp.map(Overwrite::IfUnchanged))
             .unwrap_or(Overwrite::Always);
-        let suggested = document.path.as_deref().map_or_else(|| document.display_name.replace(" (sample)", ""), file_name);
+        let suggested = document
+            .path
+            .as_deref()
+            .map_or_else(|| document.display_name.replace(" (sample)", ""), file_name);
         self.notice = Some("Saving…".to_owned());
         let request = worker::SaveRequest {
             snapshot: document.portfolio().clone(),
@@ -242,40 +274,84 @@ impl RiskDeckApp {
         for result in self.worker.poll() {
             match result {
                 JobResult::Opened { result: None, .. } => {}
-                JobResult::Opened { result: Some(Ok(loaded)), .. } => {
+                JobResult::Opened {
+                    result: Some(Ok(loaded)),
+                    ..
+                } => {
                     self.remember_recent(&loaded.path);
                     self.edits.clear();
                     self.load_failure = None;
                     self.notice = Some(format!("Opened {}.", loaded.path.display()));
                     let name = file_name(&loaded.path);
-                    self.document = Some(Document::new(loaded.portfolio, Some(loaded.path), name, Some(loaded.stamp), loaded.header));
+                    self.document = Some(Document::new(
+                        loaded.portfolio,
+                        Some(loaded.path),
+                        name,
+                        Some(loaded.stamp),
+                        loaded.header,
+                    ));
                 }
-                JobResult::Opened { result: Some(Err(err)), .. } => {
-                    self.notice = Some("The file could not be opened; the current portfolio is unchanged.".to_owned());
+                JobResult::Opened {
+                    result: Some(Err(err)),
+                    ..
+                } => {
+                    self.notice = Some(
+                        "The file could not be opened; the current portfolio is unchanged."
+                            .to_owned(),
+                    );
                     self.load_failure = Some(match err {
-                        FileError::Invalid { path, problems } => LoadFailure { path, problems, message: None },
-                        FileError::Read { ref path, .. } => {
-                            LoadFailure { path: path.clone(), problems: Vec::new(), message: Some(err.to_string()) }
-                        }
-                        other => LoadFailure { path: PathBuf::new(), problems: Vec::new(), message: Some(other.to_string()) },
+                        FileError::Invalid { path, problems } => LoadFailure {
+                            path,
+                            problems,
+                            message: None,
+                        },
+                        FileError::Read { ref path, .. } => LoadFailure {
+                            path: path.clone(),
+                            problems: Vec::new(),
+                            message: Some(err.to_string()),
+                        },
+                        other => LoadFailure {
+                            path: PathBuf::new(),
+                            problems: Vec::new(),
+                            message: Some(other.to_string()),
+                        },
                     });
                 }
-                JobResult::Saved { result: None, .. } => self.notice = Some("Save cancelled.".to_owned()),
-                JobResult::Saved { snapshot, result: Some((path, Ok(stamp))), then } => {
+                JobResult::Saved { result: None, .. } => {
+                    self.notice = Some("Save cancelled.".to_owned())
+                }
+                JobResult::Saved {
+                    snapshot,
+                    result: Some((path, Ok(stamp))),
+                    then,
+                } => {
                     self.remember_recent(&path);
-                    self.notice = Some(format!("Saved {} (previous version kept as .bak).", path.display()));
+                    self.notice = Some(format!(
+                        "Saved {} (previous version kept as .bak).",
+                        path.display()
+                    ));
                     if let Some(document) = &mut self.document {
                         document.mark_saved(path, stamp, snapshot);
                     }
                     self.proceed(ctx, then);
                 }
-                JobResult::Saved { result: Some((_, Err(FileError::ChangedOnDisk { .. }))), then, .. } => {
+                JobResult::Saved {
+                    result: Some((_, Err(FileError::ChangedOnDisk { .. }))),
+                    then,
+                    ..
+                } => {
                     self.notice = Some("Not saved: the file changed on disk.".to_owned());
                     self.dialog = Some(Dialog::ChangedOnDisk { then });
                 }
-                JobResult::Saved { result: Some((_, Err(err))), .. } => {
+                JobResult::Saved {
+                    result: Some((_, Err(err))),
+                    ..
+                } => {
                     self.notice = Some("Not saved.".to_owned());
-                    self.dialog = Some(Dialog::Error { title: "Could not save".to_owned(), message: err.to_string() });
+                    self.dialog = Some(Dialog::Error {
+                        title: "Could not save".to_owned(),
+                        message: err.to_string(),
+                    });
                 }
             }
         }
@@ -317,7 +393,10 @@ impl RiskDeckApp {
     fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.add(egui::Button::new("Open…").shortcut_text("Ctrl+O")).clicked() {
+                if ui
+                    .add(egui::Button::new("Open…").shortcut_text("Ctrl+O"))
+                    .clicked()
+                {
                     commands.push(Command::OpenDialog);
                 }
                 ui.menu_button("Open recent", |ui| {
@@ -339,29 +418,53 @@ impl RiskDeckApp {
                 });
                 ui.separator();
                 let has_document = self.document.is_some();
-                if ui.add_enabled(has_document, egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
+                if ui
+                    .add_enabled(
+                        has_document,
+                        egui::Button::new("Save").shortcut_text("Ctrl+S"),
+                    )
+                    .clicked()
+                {
                     commands.push(Command::Save);
                 }
-                if ui.add_enabled(has_document, egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S")).clicked() {
+                if ui
+                    .add_enabled(
+                        has_document,
+                        egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S"),
+                    )
+                    .clicked()
+                {
                     commands.push(Command::SaveAs);
                 }
                 ui.separator();
-                if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
+                if ui
+                    .add(egui::Button::new("Quit").shortcut_text("Ctrl+Q"))
+                    .clicked()
+                {
                     commands.push(Command::Quit);
                 }
             });
             ui.menu_button("Edit", |ui| {
                 let can_undo = self.document.as_ref().is_some_and(Document::can_undo);
                 let can_redo = self.document.as_ref().is_some_and(Document::can_redo);
-                if ui.add_enabled(can_undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z")).clicked() {
+                if ui
+                    .add_enabled(can_undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
+                    .clicked()
+                {
                     commands.push(Command::Undo);
                 }
-                if ui.add_enabled(can_redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y")).clicked() {
+                if ui
+                    .add_enabled(can_redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y"))
+                    .clicked()
+                {
                     commands.push(Command::Redo);
                 }
             });
             ui.menu_button("View", |ui| {
-                if ui.checkbox(&mut self.state.dark_mode, "Dark theme").changed() {
+                if ui
+                    .checkbox(&mut self.state.dark_mode, "Dark theme")
+                    .changed()
+                {
                     ui::theme::apply(ui.ctx(), self.state.dark_mode);
                 }
                 ui.checkbox(&mut self.state.offline, "Offline (never use the network)");
@@ -376,14 +479,20 @@ impl RiskDeckApp {
         ui.horizontal(|ui| {
             match &self.document {
                 Some(document) => {
-                    let where_ = document.path.as_ref().map_or_else(|| document.display_name.clone(), |path| path.display().to_string());
+                    let where_ = document.path.as_ref().map_or_else(
+                        || document.display_name.clone(),
+                        |path| path.display().to_string(),
+                    );
                     ui.label(where_);
                     if document.is_dirty() {
                         ui.colored_label(ui::theme::warn_color(ui), "unsaved changes");
                     }
                     let problems = document.issues().len();
                     if problems > 0 {
-                        ui.colored_label(ui::theme::error_color(ui), format!("{problems} problems"));
+                        ui.colored_label(
+                            ui::theme::error_color(ui),
+                            format!("{problems} problems"),
+                        );
                     }
                 }
                 None => {
@@ -391,8 +500,14 @@ impl RiskDeckApp {
                 }
             }
             ui.separator();
-            let prices = if self.state.offline { "Prices: offline, none loaded" } else { "Prices: not fetched yet" };
-            ui.label(prices).on_hover_text("Price sources arrive with the market-data release; no price is shown until then.");
+            let prices = if self.state.offline {
+                "Prices: offline, none loaded"
+            } else {
+                "Prices: not fetched yet"
+            };
+            ui.label(prices).on_hover_text(
+                "Price sources arrive with the market-data release; no price is shown until then.",
+            );
             if self.worker.is_busy() {
                 ui.separator();
                 ui.spinner();
@@ -407,7 +522,9 @@ impl RiskDeckApp {
 
     fn dialogs_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        let Some(dialog) = self.dialog.clone() else { return };
+        let Some(dialog) = self.dialog.clone() else {
+            return;
+        };
         let mut close = false;
         let modal = egui::Modal::new(egui::Id::unique("riskdeck_dialog")).show(&ctx, |ui| {
             ui.set_max_width(520.0);
@@ -482,7 +599,9 @@ impl RiskDeckApp {
     }
 
     fn load_failure_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(failure) = &self.load_failure else { return };
+        let Some(failure) = &self.load_failure else {
+            return;
+        };
         let mut open = true;
         egui::Window::new("Could not open the file")
             .id(egui::Id::unique("load_failure"))
@@ -490,24 +609,37 @@ impl RiskDeckApp {
             .default_width(640.0)
             .collapsible(false)
             .show(ui.ctx(), |ui| {
-                ui.label(format!("{} was not opened; the current portfolio is unchanged.", failure.path.display()));
+                ui.label(format!(
+                    "{} was not opened; the current portfolio is unchanged.",
+                    failure.path.display()
+                ));
                 if let Some(message) = &failure.message {
                     ui.colored_label(ui::theme::error_color(ui), message);
                 }
                 if !failure.problems.is_empty() {
                     ui.label(format!("{} problem(s):", failure.problems.len()));
-                    egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-                        egui::Grid::new("load_problems").striped(true).num_columns(3).show(ui, |ui| {
-                            for problem in &failure.problems {
-                                ui.label(format!("{}:{}", problem.line, problem.col));
-                                ui.label(&problem.path);
-                                ui.label(&problem.message);
-                                ui.end_row();
-                            }
+                    egui::ScrollArea::vertical()
+                        .max_height(360.0)
+                        .show(ui, |ui| {
+                            egui::Grid::new("load_problems")
+                                .striped(true)
+                                .num_columns(3)
+                                .show(ui, |ui| {
+                                    for problem in &failure.problems {
+                                        ui.label(format!("{}:{}", problem.line, problem.col));
+                                        ui.label(&problem.path);
+                                        ui.label(&problem.message);
+                                        ui.end_row();
+                                    }
+                                });
                         });
-                    });
-                    if ui.button("Copy all").on_hover_text("Copy the problems as file:line:col: message").clicked() {
-                        ui.ctx().copy_text(format_problems(&failure.path, &failure.problems));
+                    if ui
+                        .button("Copy all")
+                        .on_hover_text("Copy the problems as file:line:col: message")
+                        .clicked()
+                    {
+                        ui.ctx()
+                            .copy_text(format_problems(&failure.path, &failure.problems));
                     }
                 }
             });
@@ -536,7 +668,11 @@ impl RiskDeckApp {
 
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = match &self.document {
-            Some(document) => format!("{}{} - RiskDeck", if document.is_dirty() { "* " } else { "" }, document.display_name),
+            Some(document) => format!(
+                "{}{} - RiskDeck",
+                if document.is_dirty() { "* " } else { "" },
+                document.display_name
+            ),
             None => "RiskDeck".to_owned(),
         };
         if title != self.shown_title {
@@ -558,28 +694,49 @@ impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
         pane.title().into()
     }
 
-    fn pane_ui(&mut self, ui: &mut egui::Ui, _tile_id: egui_tiles::TileId, pane: &mut Pane) -> egui_tiles::UiResponse {
-        egui::Frame::new().inner_margin(6.0).show(ui, |ui| match pane {
-            Pane::Portfolio => {
-                let mut ctx = ui::portfolio::PortfolioContext { issues: self.issues, edits: self.edits, today: self.today };
-                ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
-            }
-            Pane::Margin => ui::panels::margin_ui(ui, self.draft),
-            Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
-            Pane::Stress => ui::panels::stress_ui(ui, self.draft),
-        });
+    fn pane_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        _tile_id: egui_tiles::TileId,
+        pane: &mut Pane,
+    ) -> egui_tiles::UiResponse {
+        egui::Frame::new()
+            .inner_margin(6.0)
+            .show(ui, |ui| match pane {
+                Pane::Portfolio => {
+                    let mut ctx = ui::portfolio::PortfolioContext {
+                        issues: self.issues,
+                        edits: self.edits,
+                        today: self.today,
+                    };
+                    ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
+                }
+                Pane::Margin => ui::panels::margin_ui(ui, self.draft),
+                Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
+                Pane::Stress => ui::panels::stress_ui(ui, self.draft),
+            });
         egui_tiles::UiResponse::None
     }
 
     fn simplification_options(&self) -> egui_tiles::SimplificationOptions {
-        egui_tiles::SimplificationOptions { all_panes_must_have_tabs: true, ..Default::default() }
+        egui_tiles::SimplificationOptions {
+            all_panes_must_have_tabs: true,
+            ..Default::default()
+        }
     }
 }
 
 impl eframe::App for RiskDeckApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.handle_results(ctx);
-        let dropped: Vec<PathBuf> = ctx.input(|input| input.raw.dropped_files.iter().map(|file| file.path().to_owned()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|input| {
+            input
+                .raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_owned())
+                .collect()
+        });
         if let Some(path) = dropped.into_iter().next() {
             self.run_command(ctx, Command::Open(path));
         }
@@ -588,7 +745,9 @@ impl eframe::App for RiskDeckApp {
             && self.document.as_ref().is_some_and(Document::is_dirty)
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.dialog = Some(Dialog::UnsavedChanges { then: AfterSave::Quit });
+            self.dialog = Some(Dialog::UnsavedChanges {
+                then: AfterSave::Quit,
+            });
         }
         self.update_title(ctx);
     }
@@ -603,9 +762,22 @@ impl eframe::App for RiskDeckApp {
         self.dialogs_ui(ui);
         if ctx.input(|input| !input.raw.hovered_files.is_empty()) {
             let screen = ctx.content_rect();
-            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop_overlay")));
-            painter.rect_filled(screen, 0.0, ui.visuals().extreme_bg_color.gamma_multiply(0.8));
-            painter.text(screen.center(), egui::Align2::CENTER_CENTER, "Drop a portfolio file to open it", egui::FontId::proportional(24.0), ui.visuals().strong_text_color());
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop_overlay"),
+            ));
+            painter.rect_filled(
+                screen,
+                0.0,
+                ui.visuals().extreme_bg_color.gamma_multiply(0.8),
+            );
+            painter.text(
+                screen.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a portfolio file to open it",
+                egui::FontId::proportional(24.0),
+                ui.visuals().strong_text_color(),
+            );
         }
         for command in commands {
             self.run_command(&ctx, command);
@@ -627,5 +799,9 @@ pub fn run(file: Option<PathBuf>, offline: bool) -> eframe::Result {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("RiskDeck", options, Box::new(move |cc| Ok(Box::new(RiskDeckApp::new(cc, file, offline)))))
+    eframe::run_native(
+        "RiskDeck",
+        options,
+        Box::new(move |cc| Ok(Box::new(RiskDeckApp::new(cc, file, offline)))),
+    )
 }

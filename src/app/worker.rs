@@ -70,7 +70,13 @@ impl FileWorker {
     /// A worker that wakes `ctx` when a job finishes.
     pub fn new(ctx: egui::Context) -> Self {
         let (sender, receiver) = channel();
-        Self { sender, receiver, latest_open: 0, running: 0, ctx }
+        Self {
+            sender,
+            receiver,
+            latest_open: 0,
+            running: 0,
+            ctx,
+        }
     }
 
     /// Whether any job is still running.
@@ -89,13 +95,22 @@ impl FileWorker {
                     .add_filter("RiskDeck portfolio", &["ron"])
                     .pick_file()
             });
-            JobResult::Opened { request, result: path.map(|path| load_file(&path)) }
+            JobResult::Opened {
+                request,
+                result: path.map(|path| load_file(&path)),
+            }
         });
     }
 
     /// Saves `snapshot` to `path`, or asks for a path first when `path` is `None` (Save As).
     pub fn save(&mut self, request: SaveRequest, then: AfterSave) {
-        let SaveRequest { snapshot, header, path, overwrite, suggested_name } = request;
+        let SaveRequest {
+            snapshot,
+            header,
+            path,
+            overwrite,
+            suggested_name,
+        } = request;
         self.spawn("riskdeck-save", move || {
             let (path, overwrite) = match path {
                 Some(path) => (Some(path), overwrite),
@@ -113,7 +128,11 @@ impl FileWorker {
                 let result = save_file(&path, &snapshot, &header, overwrite);
                 (path, result)
             });
-            JobResult::Saved { snapshot, result, then }
+            JobResult::Saved {
+                snapshot,
+                result,
+                then,
+            }
         });
     }
 
@@ -135,11 +154,13 @@ impl FileWorker {
     fn spawn(&mut self, name: &str, job: impl FnOnce() -> JobResult + Send + 'static) {
         let sender = self.sender.clone();
         let ctx = self.ctx.clone();
-        let spawned = std::thread::Builder::new().name(name.to_owned()).spawn(move || {
-            // The receiver lives as long as the app; if it is gone the app is closing.
-            let _ignored = sender.send(job());
-            ctx.request_repaint();
-        });
+        let spawned = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                // The receiver lives as long as the app; if it is gone the app is closing.
+                let _ignored = sender.send(job());
+                ctx.request_repaint();
+            });
         match spawned {
             Ok(_) => self.running += 1,
             Err(err) => tracing::error!("cannot start the {name} thread: {err}"),

@@ -81,7 +81,12 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
         let (valid, problems) = match load_file(file) {
             Ok(loaded) => {
                 if !json {
-                    let positions: usize = loaded.portfolio.accounts.iter().map(|a| a.positions.len()).sum();
+                    let positions: usize = loaded
+                        .portfolio
+                        .accounts
+                        .iter()
+                        .map(|a| a.positions.len())
+                        .sum();
                     println!(
                         "{}: ok ({} accounts, {positions} positions)",
                         file.display(),
@@ -126,7 +131,7 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
     Ok(all_valid)
 }
 
-fn report(file: &PathBuf, json: bool) -> anyhow::Result<bool> {
+fn report(file: &std::path::Path, json: bool) -> anyhow::Result<bool> {
     let loaded = match load_file(file) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -163,7 +168,12 @@ fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
             println!("{}: would be reformatted", file.display());
             all_ok = false;
         } else {
-            match save_file(file, &loaded.portfolio, &loaded.header, Overwrite::IfUnchanged(loaded.stamp)) {
+            match save_file(
+                file,
+                &loaded.portfolio,
+                &loaded.header,
+                Overwrite::IfUnchanged(loaded.stamp),
+            ) {
                 Ok(_) => println!("{}: reformatted (previous version in .bak)", file.display()),
                 Err(err) => {
                     eprintln!("{err}");

@@ -28,7 +28,10 @@ impl FileStamp {
     pub fn of(bytes: &[u8]) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut hasher);
-        Self { len_bytes: bytes.len() as u64, content_hash: hasher.finish() }
+        Self {
+            len_bytes: bytes.len() as u64,
+            content_hash: hasher.finish(),
+        }
     }
 }
 
@@ -101,21 +104,33 @@ pub fn format_problems(path: &Path, problems: &[Problem]) -> String {
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
     let bytes = read_limited(path)?;
     let stamp = FileStamp::of(&bytes);
-    let portfolio = parse_portfolio_bytes(&bytes)
-        .map_err(|problems| FileError::Invalid { path: path.to_owned(), problems })?;
+    let portfolio = parse_portfolio_bytes(&bytes).map_err(|problems| FileError::Invalid {
+        path: path.to_owned(),
+        problems,
+    })?;
     // The bytes parsed, so they are UTF-8.
     let header = leading_comment(&String::from_utf8_lossy(&bytes));
-    Ok(LoadedFile { path: path.to_owned(), portfolio, stamp, header })
+    Ok(LoadedFile {
+        path: path.to_owned(),
+        portfolio,
+        stamp,
+        header,
+    })
 }
 
 /// Reads a file, refusing anything larger than a portfolio can be before reading it whole.
 fn read_limited(path: &Path) -> Result<Vec<u8>, FileError> {
     use std::io::Read as _;
-    let read_error = |source| FileError::Read { path: path.to_owned(), source };
+    let read_error = |source| FileError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let file = File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     // Reading one byte past the limit is enough to know the file is too large.
-    file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
     Ok(bytes)
 }
 
@@ -144,7 +159,11 @@ pub fn to_ron_string(portfolio: &Portfolio, header: &str) -> Result<String, File
         .extensions(super::ron_extensions());
     let body = ron::ser::to_string_pretty(portfolio, config)
         .map_err(|err| FileError::Format(err.to_string()))?;
-    let header = if header.trim().is_empty() { DEFAULT_HEADER } else { header };
+    let header = if header.trim().is_empty() {
+        DEFAULT_HEADER
+    } else {
+        header
+    };
     Ok(format!("{header}\n{body}\n"))
 }
 
@@ -165,7 +184,9 @@ pub fn save_file(
     header: &str,
     overwrite: Overwrite,
 ) -> Result<FileStamp, FileError> {
-    save_file_with(path, portfolio, header, overwrite, |file, bytes| file.write_all(bytes))
+    save_file_with(path, portfolio, header, overwrite, |file, bytes| {
+        file.write_all(bytes)
+    })
 }
 
 /// [`save_file`] with the write of the new content supplied by the caller, so tests can make
@@ -179,7 +200,11 @@ pub fn save_file_with(
 ) -> Result<FileStamp, FileError> {
     let text = to_ron_string(portfolio, header)?;
     let bytes = text.as_bytes();
-    let write_error = |step, source| FileError::Write { path: path.to_owned(), step, source };
+    let write_error = |step, source| FileError::Write {
+        path: path.to_owned(),
+        step,
+        source,
+    };
 
     let existing = match fs::read(path) {
         Ok(current) => Some(current),
@@ -189,7 +214,9 @@ pub fn save_file_with(
     if let (Some(current), Overwrite::IfUnchanged(stamp)) = (&existing, overwrite)
         && FileStamp::of(current) != stamp
     {
-        return Err(FileError::ChangedOnDisk { path: path.to_owned() });
+        return Err(FileError::ChangedOnDisk {
+            path: path.to_owned(),
+        });
     }
 
     let folder = match path.parent() {
@@ -202,25 +229,34 @@ pub fn save_file_with(
         .tempfile_in(&folder)
         .map_err(|err| write_error("creating a temporary file", err))?;
     write(temp.as_file_mut(), bytes).map_err(|err| write_error("writing", err))?;
-    temp.as_file().sync_all().map_err(|err| write_error("flushing to disk", err))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|err| write_error("flushing to disk", err))?;
 
     if let Some(current) = &existing {
-        write_backup(path, &folder, current).map_err(|err| write_error("keeping the .bak copy", err))?;
+        write_backup(path, &folder, current)
+            .map_err(|err| write_error("keeping the .bak copy", err))?;
     }
-    temp.persist(path).map_err(|err| write_error("replacing the file", err.error))?;
+    temp.persist(path)
+        .map_err(|err| write_error("replacing the file", err.error))?;
     sync_folder(&folder);
     Ok(FileStamp::of(bytes))
 }
 
 /// The backup path of a portfolio file: `NAME.ron` → `NAME.ron.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
     name.push(".bak");
     path.with_file_name(name)
 }
 
 fn write_backup(path: &Path, folder: &Path, content: &[u8]) -> io::Result<()> {
-    let mut temp = tempfile::Builder::new().prefix(".riskdeck-bak-").tempfile_in(folder)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".riskdeck-bak-")
+        .tempfile_in(folder)?;
     temp.write_all(content)?;
     temp.as_file().sync_all()?;
     temp.persist(backup_path(path)).map_err(|err| err.error)?;
@@ -250,7 +286,11 @@ mod tests {
 
     #[test]
     fn stamps_differ_when_content_differs() {
-        assert_ne!(FileStamp::of(b"a"), FileStamp::of(b"b"), "different content");
+        assert_ne!(
+            FileStamp::of(b"a"),
+            FileStamp::of(b"b"),
+            "different content"
+        );
         assert_eq!(FileStamp::of(b"a"), FileStamp::of(b"a"), "same content");
     }
 }

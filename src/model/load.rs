@@ -39,7 +39,11 @@ impl fmt::Display for Problem {
         if self.path.is_empty() {
             write!(f, "{}:{}: {}", self.line, self.col, self.message)
         } else {
-            write!(f, "{}:{}: {}: {}", self.line, self.col, self.path, self.message)
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.line, self.col, self.path, self.message
+            )
         }
     }
 }
@@ -86,14 +90,22 @@ pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
         Ok(tree) => tree,
         Err(scan_error) => {
             let (line, col) = spans::line_col(text, scan_error.offset);
-            return Err(vec![Problem { path: String::new(), line, col, message: scan_error.message }]);
+            return Err(vec![Problem {
+                path: String::new(),
+                line,
+                col,
+                message: scan_error.message,
+            }]);
         }
     };
     let text = migrate::migrate(text, &tree)?;
     let tree = match text {
         std::borrow::Cow::Borrowed(_) => tree,
         std::borrow::Cow::Owned(ref migrated) => spans::scan(migrated).map_err(|err| {
-            vec![whole_file(format!("migrated file could not be read back: {}", err.message))]
+            vec![whole_file(format!(
+                "migrated file could not be read back: {}",
+                err.message
+            ))]
         })?,
     };
     let portfolio = match parse_typed::<Portfolio>(&text, "") {
@@ -104,14 +116,28 @@ pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
         .into_iter()
         .map(|issue| {
             let (line, col) = spans::line_col(&text, tree.locate(&issue.path));
-            Problem { path: issue.path, line, col, message: issue.message }
+            Problem {
+                path: issue.path,
+                line,
+                col,
+                message: issue.message,
+            }
         })
         .collect();
-    if problems.is_empty() { Ok(portfolio) } else { Err(sorted(problems)) }
+    if problems.is_empty() {
+        Ok(portfolio)
+    } else {
+        Err(sorted(problems))
+    }
 }
 
 fn whole_file(message: String) -> Problem {
-    Problem { path: String::new(), line: 1, col: 1, message }
+    Problem {
+        path: String::new(),
+        line: 1,
+        col: 1,
+        message,
+    }
 }
 
 fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
@@ -125,7 +151,8 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
 /// Unknown and missing fields keep `ron`'s position: the name of the unknown field, or the end
 /// of the struct that lacks one.
 fn snap_to_value(text: &str, tree: &Node, mut problem: Problem) -> Problem {
-    if problem.message.starts_with("unknown field") || problem.message.starts_with("required field") {
+    if problem.message.starts_with("unknown field") || problem.message.starts_with("required field")
+    {
         return problem;
     }
     if let Some(offset) = tree.locate_exact(&problem.path) {
@@ -144,7 +171,13 @@ fn snap_to_value(text: &str, tree: &Node, mut problem: Problem) -> Problem {
 
 /// Lists of the portfolio whose elements are parsed one by one after a failed full parse,
 /// with the type each element has. Accounts recurse into their own lists.
-const TOP_LEVEL_LISTS: [&str; 5] = ["accounts", "price_overrides", "journal", "scenario_sets", "alerts"];
+const TOP_LEVEL_LISTS: [&str; 5] = [
+    "accounts",
+    "price_overrides",
+    "journal",
+    "scenario_sets",
+    "alerts",
+];
 const ACCOUNT_LISTS: [&str; 2] = ["collateral", "positions"];
 
 fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Problem> {
@@ -152,33 +185,42 @@ fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Proble
         Account, AlertThreshold, Collateral, JournalEntry, Position, PriceOverride, ScenarioSet,
     };
     let mut problems = vec![snap_to_value(text, tree, first)];
-    let mut check = |node: &Node, path: &str, blank: &[&str], parse: fn(&str, &str) -> Option<Problem>| {
-        let piece = blanked(text, node, blank);
-        if let Some(mut problem) = parse(&piece, path) {
-            let (base_line, base_col) = spans::line_col(text, node.start);
-            if problem.line == 1 {
-                problem.col += base_col - 1;
+    let mut check =
+        |node: &Node, path: &str, blank: &[&str], parse: fn(&str, &str) -> Option<Problem>| {
+            let piece = blanked(text, node, blank);
+            if let Some(mut problem) = parse(&piece, path) {
+                let (base_line, base_col) = spans::line_col(text, node.start);
+                if problem.line == 1 {
+                    problem.col += base_col - 1;
+                }
+                problem.line += base_line - 1;
+                problems.push(snap_to_value(text, tree, problem));
             }
-            problem.line += base_line - 1;
-            problems.push(snap_to_value(text, tree, problem));
-        }
-    };
+        };
     fn as_problem<T: DeserializeOwned>(piece: &str, path: &str) -> Option<Problem> {
         parse_typed::<T>(piece, path).err()
     }
 
     check(tree, "", &TOP_LEVEL_LISTS, as_problem::<Portfolio>);
     for list in TOP_LEVEL_LISTS {
-        let Some(field) = tree.field(list) else { continue };
-        let NodeKind::List { items, .. } = &field.value.kind else { continue };
+        let Some(field) = tree.field(list) else {
+            continue;
+        };
+        let NodeKind::List { items, .. } = &field.value.kind else {
+            continue;
+        };
         for (index, item) in items.iter().enumerate() {
             let path = format!("{list}[{index}]");
             match list {
                 "accounts" => {
                     check(item, &path, &ACCOUNT_LISTS, as_problem::<Account>);
                     for child in ACCOUNT_LISTS {
-                        let Some(child_field) = item.field(child) else { continue };
-                        let NodeKind::List { items: children, .. } = &child_field.value.kind
+                        let Some(child_field) = item.field(child) else {
+                            continue;
+                        };
+                        let NodeKind::List {
+                            items: children, ..
+                        } = &child_field.value.kind
                         else {
                             continue;
                         };
@@ -212,7 +254,11 @@ fn blanked(text: &str, node: &Node, blank: &[&str]) -> String {
         .iter()
         .filter_map(|name| node.field(name))
         .filter_map(|field| match field.value.kind {
-            NodeKind::List { inner_start, inner_end, .. } => Some((inner_start, inner_end)),
+            NodeKind::List {
+                inner_start,
+                inner_end,
+                ..
+            } => Some((inner_start, inner_end)),
             _ => None,
         })
         .collect();
@@ -220,7 +266,9 @@ fn blanked(text: &str, node: &Node, blank: &[&str]) -> String {
     let source = text.get(node.start..node.end).unwrap_or_default();
     for (offset, ch) in source.char_indices() {
         let absolute = node.start + offset;
-        let inside = ranges.iter().any(|&(start, end)| absolute >= start && absolute < end);
+        let inside = ranges
+            .iter()
+            .any(|&(start, end)| absolute >= start && absolute < end);
         piece.push(if inside && ch != '\n' { ' ' } else { ch });
     }
     piece.into_iter().collect()
@@ -235,11 +283,17 @@ fn parse_typed<T: DeserializeOwned>(text: &str, prefix: &str) -> Result<T, Probl
         Err(err) => return Err(spanned_problem(&err, prefix.to_owned())),
     };
     let mut track = serde_path_to_error::Track::new();
-    let result = T::deserialize(serde_path_to_error::Deserializer::new(&mut deserializer, &mut track));
+    let result = T::deserialize(serde_path_to_error::Deserializer::new(
+        &mut deserializer,
+        &mut track,
+    ));
     match result {
         Ok(value) => match deserializer.end() {
             Ok(()) => Ok(value),
-            Err(err) => Err(spanned_problem(&deserializer.span_error(err), prefix.to_owned())),
+            Err(err) => Err(spanned_problem(
+                &deserializer.span_error(err),
+                prefix.to_owned(),
+            )),
         },
         Err(err) => {
             let path = join_path(prefix, &track.path());
@@ -280,7 +334,11 @@ fn spanned_problem(err: &ron::error::SpannedError, path: String) -> Problem {
 fn friendly_message(code: &ron::error::Error) -> String {
     use ron::error::Error;
     match code {
-        Error::NoSuchEnumVariant { expected, found, outer } => {
+        Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => {
             let what = match outer.as_deref() {
                 Some("Venue") => "venue".to_owned(),
                 Some("Position") => "position kind".to_owned(),
@@ -288,10 +346,18 @@ fn friendly_message(code: &ron::error::Error) -> String {
                 Some(other) => format!("value for {other}"),
                 None => "value".to_owned(),
             };
-            format!("unknown {what} `{found}`; expected one of: {}", expected.join(", "))
+            format!(
+                "unknown {what} `{found}`; expected one of: {}",
+                expected.join(", ")
+            )
         }
-        Error::NoSuchStructField { expected, found, .. } => {
-            format!("unknown field `{found}`; expected one of: {}", expected.join(", "))
+        Error::NoSuchStructField {
+            expected, found, ..
+        } => {
+            format!(
+                "unknown field `{found}`; expected one of: {}",
+                expected.join(", ")
+            )
         }
         Error::MissingStructField { field, outer } => match outer.as_deref() {
             Some(outer) => format!("required field `{field}` is missing in this {outer}"),

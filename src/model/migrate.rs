@@ -15,7 +15,12 @@ use super::types::CURRENT_FORMAT_VERSION;
 pub fn migrate<'a>(text: &'a str, tree: &Node) -> Result<Cow<'a, str>, Vec<Problem>> {
     let problem = |offset: usize, path: &str, message: String| {
         let (line, col) = spans::line_col(text, offset);
-        vec![Problem { path: path.to_owned(), line, col, message }]
+        vec![Problem {
+            path: path.to_owned(),
+            line,
+            col,
+            message,
+        }]
     };
     if !matches!(tree.kind, NodeKind::Struct(_)) {
         return Err(problem(
@@ -34,12 +39,16 @@ pub fn migrate<'a>(text: &'a str, tree: &Node) -> Result<Cow<'a, str>, Vec<Probl
             ),
         ));
     };
-    let raw = text.get(field.value.start..field.value.end).unwrap_or_default();
+    let raw = text
+        .get(field.value.start..field.value.end)
+        .unwrap_or_default();
     let Ok(version) = raw.parse::<u32>() else {
         return Err(problem(
             field.value.start,
             "format_version",
-            format!("format_version must be a whole number such as {CURRENT_FORMAT_VERSION}, found `{raw}`"),
+            format!(
+                "format_version must be a whole number such as {CURRENT_FORMAT_VERSION}, found `{raw}`"
+            ),
         ));
     };
     match version {

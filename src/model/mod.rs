@@ -19,7 +19,8 @@ pub use types::*;
 /// `implicit_some` (write `leverage: "10"` rather than `leverage: Some("10")`) and
 /// `unwrap_variant_newtypes` (write `Perpetual(symbol: …)` rather than `Perpetual((symbol: …))`).
 pub fn ron_extensions() -> ron::extensions::Extensions {
-    ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES
+    ron::extensions::Extensions::IMPLICIT_SOME
+        | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES
 }
 
 /// The RON reader settings for portfolio files: the extensions above and a recursion limit well

@@ -143,13 +143,20 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    let col = before.get(line_start..).map_or(0, |tail| tail.chars().count()) + 1;
+    let col = before
+        .get(line_start..)
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
     (line, col)
 }
 
 /// Scans a whole document: optional `#![enable(…)]` attributes, then one value.
 pub fn scan(text: &str) -> Result<Node, ScanError> {
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     scanner.skip_trivia()?;
     while scanner.peek() == Some(b'#') {
         scanner.skip_attribute()?;
@@ -175,7 +182,10 @@ impl Scanner<'_> {
     }
 
     fn error(&self, message: &str) -> ScanError {
-        ScanError { offset: self.pos, message: message.to_owned() }
+        ScanError {
+            offset: self.pos,
+            message: message.to_owned(),
+        }
     }
 
     /// Skips whitespace, `// line` comments and nested `/* block */` comments.
@@ -241,15 +251,27 @@ impl Scanner<'_> {
             Some(b'{') => self.map(start, depth),
             Some(b'"') => {
                 self.string()?;
-                Ok(Node { start, end: self.pos, kind: NodeKind::Scalar })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: NodeKind::Scalar,
+                })
             }
             Some(b'r') if matches!(self.bytes.get(self.pos + 1), Some(b'"' | b'#')) => {
                 self.raw_string()?;
-                Ok(Node { start, end: self.pos, kind: NodeKind::Scalar })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: NodeKind::Scalar,
+                })
             }
             Some(b'\'') => {
                 self.char_literal()?;
-                Ok(Node { start, end: self.pos, kind: NodeKind::Scalar })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: NodeKind::Scalar,
+                })
             }
             Some(byte) if is_word_byte(byte) || byte == b'-' || byte == b'+' || byte == b'.' => {
                 self.word();
@@ -259,7 +281,11 @@ impl Scanner<'_> {
                     self.parens(start, depth)
                 } else {
                     self.pos = after_word;
-                    Ok(Node { start, end: self.pos, kind: NodeKind::Scalar })
+                    Ok(Node {
+                        start,
+                        end: self.pos,
+                        kind: NodeKind::Scalar,
+                    })
                 }
             }
             Some(_) => Err(self.error("unexpected character")),
@@ -303,8 +329,14 @@ impl Scanner<'_> {
             return Err(self.error("malformed raw string"));
         }
         self.pos += 1;
-        let closing: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
-        match self.text.get(self.pos..).and_then(|rest| rest.find(&closing)) {
+        let closing: String = std::iter::once('"')
+            .chain(std::iter::repeat_n('#', hashes))
+            .collect();
+        match self
+            .text
+            .get(self.pos..)
+            .and_then(|rest| rest.find(&closing))
+        {
             Some(found) => {
                 self.pos += found + closing.len();
                 Ok(())
@@ -344,7 +376,11 @@ impl Scanner<'_> {
                 return Ok(Node {
                     start,
                     end: self.pos,
-                    kind: NodeKind::List { items, inner_start, inner_end },
+                    kind: NodeKind::List {
+                        items,
+                        inner_start,
+                        inner_end,
+                    },
                 });
             }
             items.push(self.value(depth + 1)?);
@@ -364,7 +400,11 @@ impl Scanner<'_> {
             self.skip_trivia()?;
             if self.peek() == Some(b'}') {
                 self.pos += 1;
-                return Ok(Node { start, end: self.pos, kind: NodeKind::Tuple(items) });
+                return Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: NodeKind::Tuple(items),
+                });
             }
             items.push(self.value(depth + 1)?);
             self.skip_trivia()?;
@@ -397,7 +437,11 @@ impl Scanner<'_> {
                 } else {
                     NodeKind::Tuple(positional)
                 };
-                return Ok(Node { start, end: self.pos, kind });
+                return Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind,
+                });
             }
             let entry_start = self.pos;
             let name_end = {
@@ -411,13 +455,24 @@ impl Scanner<'_> {
             self.skip_trivia()?;
             let is_field = name_end > entry_start
                 && self.peek() == Some(b':')
-                && self.bytes.get(entry_start).is_some_and(|byte| !byte.is_ascii_digit());
+                && self
+                    .bytes
+                    .get(entry_start)
+                    .is_some_and(|byte| !byte.is_ascii_digit());
             if is_field {
                 self.pos += 1;
                 self.skip_trivia()?;
                 let value = self.value(depth + 1)?;
-                let name = self.text.get(entry_start..name_end).unwrap_or_default().to_owned();
-                fields.push(Field { name, name_start: entry_start, value });
+                let name = self
+                    .text
+                    .get(entry_start..name_end)
+                    .unwrap_or_default()
+                    .to_owned();
+                fields.push(Field {
+                    name,
+                    name_start: entry_start,
+                    value,
+                });
             } else {
                 self.pos = entry_start;
                 positional.push(self.value(depth + 1)?);
@@ -446,21 +501,36 @@ mod tests {
     fn locates_nested_fields() {
         let root = scan(SAMPLE).unwrap();
         let offset = root.locate("accounts[0].positions[0].size");
-        // Line 6 is `      Perpetual(symbol: "BTCUSDT", size: "-1"),`; `"-1"` starts at column 46.
-        assert_eq!(line_col(SAMPLE, offset), (6, 46), "position of size");
+        // Line 6 is `      Perpetual(symbol: "BTCUSDT", size: "-1"),`: 6 spaces, `Perpetual(`
+        // (cols 7-16), `symbol:` (17-23), space, `"BTCUSDT"` (25-33), `,`, space, `size:`
+        // (36-40), space, so `"-1"` starts at column 42.
+        assert_eq!(line_col(SAMPLE, offset), (6, 42), "position of size");
         let missing = root.locate("accounts[0].positions[0].leverage");
-        assert_eq!(line_col(SAMPLE, missing), (6, 7), "a missing field points at its struct");
+        assert_eq!(
+            line_col(SAMPLE, missing),
+            (6, 7),
+            "a missing field points at its struct"
+        );
     }
 
     #[test]
     fn list_inner_span_excludes_brackets() {
         let root = scan(SAMPLE).unwrap();
         let accounts = &root.field("accounts").unwrap().value;
-        let NodeKind::List { inner_start, inner_end, items } = &accounts.kind else {
+        let NodeKind::List {
+            inner_start,
+            inner_end,
+            items,
+        } = &accounts.kind
+        else {
             panic!("accounts is a list");
         };
         assert_eq!(items.len(), 1, "one account");
-        assert_eq!(&SAMPLE[*inner_start - 1..=*inner_start - 1], "[", "starts after [");
+        assert_eq!(
+            &SAMPLE[*inner_start - 1..=*inner_start - 1],
+            "[",
+            "starts after ["
+        );
         assert_eq!(&SAMPLE[*inner_end..=*inner_end], "]", "ends at ]");
     }
 
@@ -475,7 +545,9 @@ mod tests {
     fn line_col_counts_characters_not_bytes() {
         let text = "(\n  note: \"Ⓢ\", x: 1)";
         let offset = text.find("x:").unwrap();
-        assert_eq!(line_col(text, offset), (2, 15), "Ⓢ is one column");
+        // `  note: "Ⓢ", x: 1)`: 2 spaces, `note:` (3-7), space, `"Ⓢ"` (9-11), `,`, space:
+        // `x` is column 14 although Ⓢ takes 3 bytes.
+        assert_eq!(line_col(text, offset), (2, 14), "Ⓢ is one column");
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
     for (index, account) in portfolio.accounts.iter().enumerate() {
         let path = format!("accounts[{index}]");
         if account.label.trim().is_empty() {
-            report(format!("{path}.label"), "the account needs a label".to_owned());
+            report(
+                format!("{path}.label"),
+                "the account needs a label".to_owned(),
+            );
         } else if !labels.insert(account.label.as_str()) {
             report(
                 format!("{path}.label"),
@@ -46,11 +49,26 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
         }
         validate_account(account, &path, &mut report);
     }
-    let account_exists = |label: &str| portfolio.accounts.iter().any(|account| account.label == label);
+    let account_exists = |label: &str| {
+        portfolio
+            .accounts
+            .iter()
+            .any(|account| account.label == label)
+    };
     for (index, price) in portfolio.price_overrides.iter().enumerate() {
         let path = format!("price_overrides[{index}]");
-        require_text(&price.symbol, &format!("{path}.symbol"), "symbol", &mut report);
-        require_positive(price.price_usd, &format!("{path}.price_usd"), "price", &mut report);
+        require_text(
+            &price.symbol,
+            &format!("{path}.symbol"),
+            "symbol",
+            &mut report,
+        );
+        require_positive(
+            price.price_usd,
+            &format!("{path}.price_usd"),
+            "price",
+            &mut report,
+        );
     }
     for (index, entry) in portfolio.journal.iter().enumerate() {
         let path = format!("journal[{index}]");
@@ -65,8 +83,18 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
         match entry {
             JournalEntry::Trade(trade) => {
                 check_account("account", &trade.account);
-                require_positive(trade.price, &format!("{path}.price"), "trade price", &mut report);
-                require_text(&trade.symbol, &format!("{path}.symbol"), "symbol", &mut report);
+                require_positive(
+                    trade.price,
+                    &format!("{path}.price"),
+                    "trade price",
+                    &mut report,
+                );
+                require_text(
+                    &trade.symbol,
+                    &format!("{path}.symbol"),
+                    "symbol",
+                    &mut report,
+                );
                 if trade.fee.is_sign_negative() {
                     report(format!("{path}.fee"), "a fee cannot be negative".to_owned());
                 }
@@ -78,21 +106,46 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
                 if let Some(to) = &transfer.to_account {
                     check_account("to_account", to);
                 }
-                require_positive(transfer.amount, &format!("{path}.amount"), "transfer amount", &mut report);
-                require_text(&transfer.asset, &format!("{path}.asset"), "asset", &mut report);
+                require_positive(
+                    transfer.amount,
+                    &format!("{path}.amount"),
+                    "transfer amount",
+                    &mut report,
+                );
+                require_text(
+                    &transfer.asset,
+                    &format!("{path}.asset"),
+                    "asset",
+                    &mut report,
+                );
             }
             JournalEntry::Funding(funding) => {
                 check_account("account", &funding.account);
-                require_text(&funding.asset, &format!("{path}.asset"), "asset", &mut report);
+                require_text(
+                    &funding.asset,
+                    &format!("{path}.asset"),
+                    "asset",
+                    &mut report,
+                );
             }
         }
     }
     for (set_index, set) in portfolio.scenario_sets.iter().enumerate() {
         let set_path = format!("scenario_sets[{set_index}]");
-        require_text(&set.name, &format!("{set_path}.name"), "scenario set name", &mut report);
+        require_text(
+            &set.name,
+            &format!("{set_path}.name"),
+            "scenario set name",
+            &mut report,
+        );
         for (index, scenario) in set.scenarios.iter().enumerate() {
             let path = format!("{set_path}.scenarios[{index}]");
-            require_text(&scenario.name, &format!("{path}.name"), "scenario name", &mut report);
+            require_text(
+                &scenario.name,
+                &format!("{path}.name"),
+                "scenario name",
+                &mut report,
+            );
             for (shock_index, shock) in scenario.price_shocks.iter().enumerate() {
                 if shock.change_percent < Decimal::from(-100) {
                     report(
@@ -111,7 +164,10 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
         if let Some(label) = &alert.account
             && !account_exists(label)
         {
-            report(format!("{path}.account"), format!("no account is labelled \"{label}\""));
+            report(
+                format!("{path}.account"),
+                format!("no account is labelled \"{label}\""),
+            );
         }
         let level_ok = match alert.metric {
             AlertMetric::MarginRatioPercentAbove | AlertMetric::LiquidationDistancePercentBelow => {
@@ -122,7 +178,10 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
         if !level_ok {
             report(
                 format!("{path}.level"),
-                format!("alert level {} is outside the range this metric can take", alert.level),
+                format!(
+                    "alert level {} is outside the range this metric can take",
+                    alert.level
+                ),
             );
         }
     }
@@ -138,17 +197,29 @@ fn validate_account(account: &Account, path: &str, report: &mut impl FnMut(Strin
             format!(
                 "{venue} has no {} margin mode; it offers {}",
                 account.margin_mode.display_name(),
-                rule.margin_modes.iter().map(|mode| mode.display_name()).collect::<Vec<_>>().join(", ")
+                rule.margin_modes
+                    .iter()
+                    .map(|mode| mode.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }
     for (index, collateral) in account.collateral.iter().enumerate() {
         let item = format!("{path}.collateral[{index}]");
-        require_text(&collateral.asset, &format!("{item}.asset"), "collateral asset", report);
+        require_text(
+            &collateral.asset,
+            &format!("{item}.asset"),
+            "collateral asset",
+            report,
+        );
         if collateral.amount.is_sign_negative() && !collateral.amount.is_zero() {
             report(
                 format!("{item}.amount"),
-                format!("collateral cannot be negative (found {})", collateral.amount),
+                format!(
+                    "collateral cannot be negative (found {})",
+                    collateral.amount
+                ),
             );
         }
     }
@@ -168,7 +239,11 @@ fn validate_position(
     let venue = account.venue.display_name();
     let kind = position.kind();
     if !rule.position_kinds.contains(&kind) {
-        let offered: Vec<_> = rule.position_kinds.iter().map(|kind| kind.display_name()).collect();
+        let offered: Vec<_> = rule
+            .position_kinds
+            .iter()
+            .map(|kind| kind.display_name())
+            .collect();
         report(
             path.to_owned(),
             format!(
@@ -198,7 +273,12 @@ fn validate_position(
             require_text(&spot.asset, &format!("{path}.asset"), "asset", report);
             require_not_negative(spot.amount, &size_path, "a spot holding", report);
             if let Some(cost) = spot.cost_basis_usd {
-                require_not_negative(cost, &format!("{path}.cost_basis_usd"), "a cost basis", report);
+                require_not_negative(
+                    cost,
+                    &format!("{path}.cost_basis_usd"),
+                    "a cost basis",
+                    report,
+                );
             }
         }
         Position::Supply(balance) | Position::Borrow(balance) => {
@@ -207,8 +287,18 @@ fn validate_position(
         }
         Position::Perpetual(perp) => {
             require_text(&perp.symbol, &format!("{path}.symbol"), "symbol", report);
-            require_text(&perp.underlying, &format!("{path}.underlying"), "underlying", report);
-            require_positive(perp.entry_price, &format!("{path}.entry_price"), "entry price", report);
+            require_text(
+                &perp.underlying,
+                &format!("{path}.underlying"),
+                "underlying",
+                report,
+            );
+            require_positive(
+                perp.entry_price,
+                &format!("{path}.entry_price"),
+                "entry price",
+                report,
+            );
             let leveraged = Leveraged {
                 settlement: perp.settlement,
                 contract_size: perp.contract_size,
@@ -219,8 +309,18 @@ fn validate_position(
         }
         Position::Future(future) => {
             require_text(&future.symbol, &format!("{path}.symbol"), "symbol", report);
-            require_text(&future.underlying, &format!("{path}.underlying"), "underlying", report);
-            require_positive(future.entry_price, &format!("{path}.entry_price"), "entry price", report);
+            require_text(
+                &future.underlying,
+                &format!("{path}.underlying"),
+                "underlying",
+                report,
+            );
+            require_positive(
+                future.entry_price,
+                &format!("{path}.entry_price"),
+                "entry price",
+                report,
+            );
             let leveraged = Leveraged {
                 settlement: future.settlement,
                 contract_size: future.contract_size,
@@ -231,11 +331,26 @@ fn validate_position(
         }
         Position::Option(option) => {
             require_text(&option.symbol, &format!("{path}.symbol"), "symbol", report);
-            require_text(&option.underlying, &format!("{path}.underlying"), "underlying", report);
+            require_text(
+                &option.underlying,
+                &format!("{path}.underlying"),
+                "underlying",
+                report,
+            );
             require_positive(option.strike, &format!("{path}.strike"), "strike", report);
-            require_positive(option.contract_size, &format!("{path}.contract_size"), "contract size", report);
+            require_positive(
+                option.contract_size,
+                &format!("{path}.contract_size"),
+                "contract size",
+                report,
+            );
             if let Some(premium) = option.entry_price {
-                require_not_negative(premium, &format!("{path}.entry_price"), "an option premium", report);
+                require_not_negative(
+                    premium,
+                    &format!("{path}.entry_price"),
+                    "an option premium",
+                    report,
+                );
             }
         }
     }
@@ -264,7 +379,12 @@ fn validate_leveraged(
     let rule = rule_for(account.venue);
     let venue = account.venue.display_name();
     match position.contract_size {
-        Some(size) => require_positive(size, &format!("{path}.contract_size"), "contract size", report),
+        Some(size) => require_positive(
+            size,
+            &format!("{path}.contract_size"),
+            "contract size",
+            report,
+        ),
         None if position.settlement == Settlement::Inverse => report(
             format!("{path}.contract_size"),
             "inverse contracts need contract_size: the USD value of one contract \
@@ -273,7 +393,9 @@ fn validate_leveraged(
         ),
         None if rule.contract_size_required => report(
             format!("{path}.contract_size"),
-            format!("{venue} counts positions in contracts; give contract_size (base units per contract)"),
+            format!(
+                "{venue} counts positions in contracts; give contract_size (base units per contract)"
+            ),
         ),
         None => {}
     }
@@ -312,7 +434,12 @@ fn validate_leveraged(
                 ),
             );
         }
-        require_positive(margin, &format!("{path}.isolated_margin"), "isolated margin", report);
+        require_positive(
+            margin,
+            &format!("{path}.isolated_margin"),
+            "isolated margin",
+            report,
+        );
     }
 }
 
@@ -322,14 +449,30 @@ fn require_text(value: &str, path: &str, what: &str, report: &mut impl FnMut(Str
     }
 }
 
-fn require_positive(value: Decimal, path: &str, what: &str, report: &mut impl FnMut(String, String)) {
+fn require_positive(
+    value: Decimal,
+    path: &str,
+    what: &str,
+    report: &mut impl FnMut(String, String),
+) {
     if value <= Decimal::ZERO {
-        report(path.to_owned(), format!("{what} must be greater than zero (found {value})"));
+        report(
+            path.to_owned(),
+            format!("{what} must be greater than zero (found {value})"),
+        );
     }
 }
 
-fn require_not_negative(value: Decimal, path: &str, what: &str, report: &mut impl FnMut(String, String)) {
+fn require_not_negative(
+    value: Decimal,
+    path: &str,
+    what: &str,
+    report: &mut impl FnMut(String, String),
+) {
     if value < Decimal::ZERO {
-        report(path.to_owned(), format!("{what} cannot be negative (found {value})"));
+        report(
+            path.to_owned(),
+            format!("{what} cannot be negative (found {value})"),
+        );
     }
 }

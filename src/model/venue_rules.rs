@@ -48,7 +48,11 @@ pub fn parse_venue_rules(text: &str) -> Result<Vec<VenueRule>, String> {
         .from_str(text)
         .map_err(|err| format!("venue rules: {err}"))?;
     for venue in Venue::ALL {
-        let count = file.venues.iter().filter(|rule| rule.venue == venue).count();
+        let count = file
+            .venues
+            .iter()
+            .filter(|rule| rule.venue == venue)
+            .count();
         if count != 1 {
             return Err(format!(
                 "venue rules: {} appears {count} times, expected once",

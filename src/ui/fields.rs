@@ -56,11 +56,21 @@ pub fn text_field<T>(
     current: &str,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Option<T> {
-    if edits.open.get(spec.path).is_some_and(|edit| edit.original != current) {
+    if edits
+        .open
+        .get(spec.path)
+        .is_some_and(|edit| edit.original != current)
+    {
         edits.open.remove(spec.path);
     }
-    let mut text = edits.open.get(spec.path).map_or_else(|| current.to_owned(), |edit| edit.text.clone());
-    let error = edits.open.get(spec.path).and_then(|edit| edit.error.clone());
+    let mut text = edits
+        .open
+        .get(spec.path)
+        .map_or_else(|| current.to_owned(), |edit| edit.text.clone());
+    let error = edits
+        .open
+        .get(spec.path)
+        .and_then(|edit| edit.error.clone());
     let problem = error.as_deref().or(spec.problem);
     let mut edit = egui::TextEdit::singleline(&mut text).desired_width(spec.width);
     if spec.numeric {
@@ -82,7 +92,14 @@ pub fn text_field<T>(
     }
     if response.changed() {
         let error = parse(&text).err();
-        edits.open.insert(spec.path.to_owned(), OpenEdit { text, original: current.to_owned(), error });
+        edits.open.insert(
+            spec.path.to_owned(),
+            OpenEdit {
+                text,
+                original: current.to_owned(),
+                error,
+            },
+        );
     }
     let finished = response.lost_focus();
     if finished && let Some(edit) = edits.open.get_mut(spec.path) {

@@ -6,8 +6,12 @@ use rust_decimal::Decimal;
 /// `-1,234,567.5`.
 pub fn group_thousands(value: Decimal) -> String {
     let text = value.to_string();
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |rest| ("-", rest));
-    let (integer, fraction) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let (sign, digits) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |rest| ("-", rest));
+    let (integer, fraction) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::with_capacity(text.len() + integer.len() / 3);
     for (index, digit) in integer.chars().enumerate() {
         if index > 0 && (integer.len() - index) % 3 == 0 {
@@ -24,7 +28,10 @@ pub fn group_thousands(value: Decimal) -> String {
 /// Parses what a user typed into a number field: thousands separators (`,`, `_`, spaces) are
 /// ignored; anything else that is not a decimal number is an error in words.
 pub fn parse_decimal_input(text: &str) -> Result<Decimal, String> {
-    let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}')).collect();
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+        .collect();
     if cleaned.is_empty() {
         return Err("enter a number".to_owned());
     }
@@ -41,14 +48,31 @@ mod tests {
     fn groups_integer_part_only() {
         let value: Decimal = "-1234567.891011".parse().unwrap();
         assert_eq!(group_thousands(value), "-1,234,567.891011", "grouping");
-        assert_eq!(group_thousands(Decimal::from(999)), "999", "no separator below 1000");
-        assert_eq!(group_thousands(Decimal::from(1000)), "1,000", "one separator");
+        assert_eq!(
+            group_thousands(Decimal::from(999)),
+            "999",
+            "no separator below 1000"
+        );
+        assert_eq!(
+            group_thousands(Decimal::from(1000)),
+            "1,000",
+            "one separator"
+        );
     }
 
     #[test]
     fn parses_grouped_input_and_rejects_words() {
-        assert_eq!(parse_decimal_input("1,234.5").unwrap(), "1234.5".parse::<Decimal>().unwrap(), "grouped");
-        assert!(parse_decimal_input("12abc").unwrap_err().contains("not a number"), "words");
+        assert_eq!(
+            parse_decimal_input("1,234.5").unwrap(),
+            "1234.5".parse::<Decimal>().unwrap(),
+            "grouped"
+        );
+        assert!(
+            parse_decimal_input("12abc")
+                .unwrap_err()
+                .contains("not a number"),
+            "words"
+        );
         assert!(parse_decimal_input("  ").is_err(), "empty");
     }
 }

@@ -50,7 +50,13 @@ pub fn default_tree() -> egui_tiles::Tree<Pane> {
 /// Whether a persisted layout still holds every panel exactly once (a layout saved by an
 /// older version, or damaged, is replaced by the default).
 pub fn tree_is_complete(tree: &egui_tiles::Tree<Pane>) -> bool {
-    [Pane::Portfolio, Pane::Margin, Pane::Timeline, Pane::Stress].iter().all(|wanted| {
-        tree.tiles.iter().filter(|(_, tile)| matches!(tile, egui_tiles::Tile::Pane(pane) if pane == wanted)).count() == 1
-    })
+    [Pane::Portfolio, Pane::Margin, Pane::Timeline, Pane::Stress]
+        .iter()
+        .all(|wanted| {
+            tree.tiles
+                .iter()
+                .filter(|(_, tile)| matches!(tile, egui_tiles::Tile::Pane(pane) if pane == wanted))
+                .count()
+                == 1
+        })
 }

@@ -18,21 +18,24 @@ pub fn margin_ui(ui: &mut egui::Ui, portfolio: &Portfolio) {
          venues: total solvency, exposure per underlying, and the venue that liquidates first.",
         "Waiting for the margin engine and for prices: nothing is computed yet.",
     );
-    egui::Grid::new("margin_inputs").striped(true).num_columns(4).show(ui, |ui| {
-        for title in ["Account", "Venue", "Mode", "Positions"] {
-            ui.label(egui::RichText::new(title).strong());
-        }
-        ui.end_row();
-        for account in &portfolio.accounts {
-            ui.label(&account.label);
-            ui.label(account.venue.display_name());
-            ui.label(account.margin_mode.display_name());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(account.positions.len().to_string());
-            });
+    egui::Grid::new("margin_inputs")
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for title in ["Account", "Venue", "Mode", "Positions"] {
+                ui.label(egui::RichText::new(title).strong());
+            }
             ui.end_row();
-        }
-    });
+            for account in &portfolio.accounts {
+                ui.label(&account.label);
+                ui.label(account.venue.display_name());
+                ui.label(account.margin_mode.display_name());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(account.positions.len().to_string());
+                });
+                ui.end_row();
+            }
+        });
 }
 
 /// The Leverage-over-time panel.
@@ -44,7 +47,10 @@ pub fn timeline_ui(ui: &mut egui::Ui, portfolio: &Portfolio) {
          prices, 2019-2025) and forward, with the journal's trades, transfers and funding.",
         "Waiting for the timeline engine: nothing is plotted yet.",
     );
-    ui.label(format!("Underlyings to price: {}", underlyings(portfolio).join(", ")));
+    ui.label(format!(
+        "Underlyings to price: {}",
+        underlyings(portfolio).join(", ")
+    ));
     ui.label(format!("Journal entries: {}", portfolio.journal.len()));
 }
 
@@ -68,7 +74,10 @@ pub fn stress_ui(ui: &mut egui::Ui, portfolio: &Portfolio) {
                 .iter()
                 .map(|shock| format!("{} {:+}%", shock.underlying, shock.change_percent))
                 .collect();
-            let vol = scenario.vol_shift_points.map(|points| format!(", vol {points:+} pts")).unwrap_or_default();
+            let vol = scenario
+                .vol_shift_points
+                .map(|points| format!(", vol {points:+} pts"))
+                .unwrap_or_default();
             ui.label(format!("  {}: {}{vol}", scenario.name, shocks.join(", ")));
         }
     }

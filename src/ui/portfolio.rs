@@ -10,7 +10,8 @@ use super::theme;
 use crate::model::validate::Issue;
 use crate::model::venue_rules::rule_for;
 use crate::model::{
-    Account, Collateral, MarginMode, OptionRight, Portfolio, Position, PositionKind, Settlement, Venue,
+    Account, Collateral, MarginMode, OptionRight, Portfolio, Position, PositionKind, Settlement,
+    Venue,
 };
 
 /// What the Portfolio panel needs besides the draft it edits.
@@ -40,47 +41,77 @@ const SHORT_WIDTH: f32 = 56.0;
 
 /// Draws the panel, editing `draft` in place.
 pub fn portfolio_ui(ui: &mut egui::Ui, draft: &mut Portfolio, ctx: &mut PortfolioContext<'_>) {
-    egui::ScrollArea::both().id_salt("portfolio_scroll").auto_shrink([false, false]).show(ui, |ui| {
-        header_ui(ui, draft, ctx);
-        ui.separator();
-        let mut changes = Vec::new();
-        for (index, account) in draft.accounts.iter_mut().enumerate() {
-            account_ui(ui, index, account, ctx, &mut changes);
-        }
-        ui.add_space(4.0);
-        ui.menu_button("Add account", |ui| {
-            for venue in Venue::ALL {
-                if ui.button(venue.display_name()).clicked() {
-                    draft.accounts.push(new_account(draft, venue));
-                }
+    egui::ScrollArea::both()
+        .id_salt("portfolio_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            header_ui(ui, draft, ctx);
+            ui.separator();
+            let mut changes = Vec::new();
+            for (index, account) in draft.accounts.iter_mut().enumerate() {
+                account_ui(ui, index, account, ctx, &mut changes);
             }
+            ui.add_space(4.0);
+            ui.menu_button("Add account", |ui| {
+                for venue in Venue::ALL {
+                    if ui.button(venue.display_name()).clicked() {
+                        draft.accounts.push(new_account(draft, venue));
+                    }
+                }
+            });
+            apply_changes(draft, changes, ctx.today);
+            ui.separator();
+            problems_ui(ui, ctx.issues);
         });
-        apply_changes(draft, changes, ctx.today);
-        ui.separator();
-        problems_ui(ui, ctx.issues);
-    });
 }
 
 fn header_ui(ui: &mut egui::Ui, draft: &mut Portfolio, ctx: &mut PortfolioContext<'_>) {
-    egui::Grid::new("portfolio_header").num_columns(2).show(ui, |ui| {
-        ui.label("Name");
-        let spec = FieldSpec { path: "name", name: "Portfolio name", width: 320.0, numeric: false, problem: problem(ctx.issues, "name") };
-        if let Some(name) = text_field(ui, ctx.edits, &spec, &draft.name, |text| Ok::<_, String>(text.trim().to_owned())) {
-            draft.name = name;
-        }
-        ui.end_row();
-        ui.label("Notes");
-        let spec = FieldSpec { path: "notes", name: "Portfolio notes", width: 520.0, numeric: false, problem: None };
-        if let Some(notes) = text_field(ui, ctx.edits, &spec, &draft.notes, |text| Ok::<_, String>(text.to_owned())) {
-            draft.notes = notes;
-        }
-        ui.end_row();
-    });
+    egui::Grid::new("portfolio_header")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Name");
+            let spec = FieldSpec {
+                path: "name",
+                name: "Portfolio name",
+                width: 320.0,
+                numeric: false,
+                problem: problem(ctx.issues, "name"),
+            };
+            if let Some(name) = text_field(ui, ctx.edits, &spec, &draft.name, |text| {
+                Ok::<_, String>(text.trim().to_owned())
+            }) {
+                draft.name = name;
+            }
+            ui.end_row();
+            ui.label("Notes");
+            let spec = FieldSpec {
+                path: "notes",
+                name: "Portfolio notes",
+                width: 520.0,
+                numeric: false,
+                problem: None,
+            };
+            if let Some(notes) = text_field(ui, ctx.edits, &spec, &draft.notes, |text| {
+                Ok::<_, String>(text.to_owned())
+            }) {
+                draft.notes = notes;
+            }
+            ui.end_row();
+        });
 }
 
-fn account_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &mut PortfolioContext<'_>, changes: &mut Vec<Change>) {
+fn account_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    account: &mut Account,
+    ctx: &mut PortfolioContext<'_>,
+    changes: &mut Vec<Change>,
+) {
     let path = format!("accounts[{index}]");
-    let has_problem = ctx.issues.iter().any(|issue| issue.path.starts_with(&format!("{path}.")) || issue.path == path);
+    let has_problem = ctx
+        .issues
+        .iter()
+        .any(|issue| issue.path.starts_with(&format!("{path}.")) || issue.path == path);
     let mut title = egui::RichText::new(format!(
         "{}  ·  {}  ·  {}",
         account.label,
@@ -91,59 +122,86 @@ fn account_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &mut 
     if has_problem {
         title = title.color(theme::error_color(ui));
     }
-    egui::CollapsingHeader::new(title).id_salt(("account", index)).default_open(true).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.label("Label");
-            let label_path = format!("{path}.label");
-            let spec = FieldSpec {
-                path: &label_path,
-                name: &format!("Label of account {}", index + 1),
-                width: 160.0,
-                numeric: false,
-                problem: problem(ctx.issues, &label_path),
-            };
-            if let Some(label) = text_field(ui, ctx.edits, &spec, &account.label, |text| Ok::<_, String>(text.trim().to_owned())) {
-                account.label = label;
-            }
-            ui.label("Venue");
-            ui.name_inputs(format!("Venue of {}", account.label), |ui| {
-                egui::ComboBox::from_id_salt(("venue", index))
-                    .selected_text(account.venue.display_name())
-                    .show_ui(ui, |ui| {
-                        for venue in Venue::ALL {
-                            ui.selectable_value(&mut account.venue, venue, venue.display_name());
-                        }
-                    });
+    egui::CollapsingHeader::new(title)
+        .id_salt(("account", index))
+        .default_open(true)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Label");
+                let label_path = format!("{path}.label");
+                let spec = FieldSpec {
+                    path: &label_path,
+                    name: &format!("Label of account {}", index + 1),
+                    width: 160.0,
+                    numeric: false,
+                    problem: problem(ctx.issues, &label_path),
+                };
+                if let Some(label) = text_field(ui, ctx.edits, &spec, &account.label, |text| {
+                    Ok::<_, String>(text.trim().to_owned())
+                }) {
+                    account.label = label;
+                }
+                ui.label("Venue");
+                ui.name_inputs(format!("Venue of {}", account.label), |ui| {
+                    egui::ComboBox::from_id_salt(("venue", index))
+                        .selected_text(account.venue.display_name())
+                        .show_ui(ui, |ui| {
+                            for venue in Venue::ALL {
+                                ui.selectable_value(
+                                    &mut account.venue,
+                                    venue,
+                                    venue.display_name(),
+                                );
+                            }
+                        });
+                });
+                ui.label("Margin");
+                let mode_path = format!("{path}.margin_mode");
+                let mode_problem = problem(ctx.issues, &mode_path);
+                let combo = ui.name_inputs(format!("Margin mode of {}", account.label), |ui| {
+                    egui::ComboBox::from_id_salt(("mode", index))
+                        .selected_text(account.margin_mode.display_name())
+                        .show_ui(ui, |ui| {
+                            for mode in MarginMode::ALL {
+                                ui.selectable_value(
+                                    &mut account.margin_mode,
+                                    mode,
+                                    mode.display_name(),
+                                );
+                            }
+                        })
+                        .response
+                });
+                if let Some(problem) = mode_problem {
+                    combo.on_hover_text(problem);
+                }
+                if ui
+                    .button("Duplicate account")
+                    .on_hover_text("Add a copy of this account below the last one")
+                    .clicked()
+                {
+                    changes.push(Change::DuplicateAccount(index));
+                }
+                if ui
+                    .button("Remove account")
+                    .on_hover_text("Remove this account and its positions (Ctrl+Z undoes)")
+                    .clicked()
+                {
+                    changes.push(Change::RemoveAccount(index));
+                }
             });
-            ui.label("Margin");
-            let mode_path = format!("{path}.margin_mode");
-            let mode_problem = problem(ctx.issues, &mode_path);
-            let combo = ui.name_inputs(format!("Margin mode of {}", account.label), |ui| {
-                egui::ComboBox::from_id_salt(("mode", index))
-                    .selected_text(account.margin_mode.display_name())
-                    .show_ui(ui, |ui| {
-                        for mode in MarginMode::ALL {
-                            ui.selectable_value(&mut account.margin_mode, mode, mode.display_name());
-                        }
-                    })
-                    .response
-            });
-            if let Some(problem) = mode_problem {
-                combo.on_hover_text(problem);
-            }
-            if ui.button("Duplicate account").on_hover_text("Add a copy of this account below the last one").clicked() {
-                changes.push(Change::DuplicateAccount(index));
-            }
-            if ui.button("Remove account").on_hover_text("Remove this account and its positions (Ctrl+Z undoes)").clicked() {
-                changes.push(Change::RemoveAccount(index));
-            }
+            collateral_ui(ui, index, account, ctx, changes);
+            positions_ui(ui, index, account, ctx, changes);
         });
-        collateral_ui(ui, index, account, ctx, changes);
-        positions_ui(ui, index, account, ctx, changes);
-    });
 }
 
-fn collateral_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &mut PortfolioContext<'_>, changes: &mut Vec<Change>) {
+fn collateral_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    account: &mut Account,
+    ctx: &mut PortfolioContext<'_>,
+    changes: &mut Vec<Change>,
+) {
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new("Collateral").strong());
         if ui.small_button("Add collateral").clicked() {
@@ -154,32 +212,47 @@ fn collateral_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &m
         ui.weak("No collateral.");
         return;
     }
-    egui::Grid::new(("collateral", index)).num_columns(3).striped(true).show(ui, |ui| {
-        for (row, collateral) in account.collateral.iter_mut().enumerate() {
-            let base = format!("accounts[{index}].collateral[{row}]");
-            let asset_path = format!("{base}.asset");
-            let spec = FieldSpec {
-                path: &asset_path,
-                name: &format!("{} collateral {} asset", account.label, row + 1),
-                width: SHORT_WIDTH,
-                numeric: false,
-                problem: problem(ctx.issues, &asset_path),
-            };
-            if let Some(asset) = text_field(ui, ctx.edits, &spec, &collateral.asset, parse_ticker) {
-                collateral.asset = asset;
+    egui::Grid::new(("collateral", index))
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            for (row, collateral) in account.collateral.iter_mut().enumerate() {
+                let base = format!("accounts[{index}].collateral[{row}]");
+                let asset_path = format!("{base}.asset");
+                let spec = FieldSpec {
+                    path: &asset_path,
+                    name: &format!("{} collateral {} asset", account.label, row + 1),
+                    width: SHORT_WIDTH,
+                    numeric: false,
+                    problem: problem(ctx.issues, &asset_path),
+                };
+                if let Some(asset) =
+                    text_field(ui, ctx.edits, &spec, &collateral.asset, parse_ticker)
+                {
+                    collateral.asset = asset;
+                }
+                let amount_path = format!("{base}.amount");
+                let name = format!("{} {} collateral amount", account.label, collateral.asset);
+                decimal_field(ui, ctx, &amount_path, &name, &mut collateral.amount);
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text("Remove this collateral balance")
+                    .clicked()
+                {
+                    changes.push(Change::RemoveCollateral(index, row));
+                }
+                ui.end_row();
             }
-            let amount_path = format!("{base}.amount");
-            let name = format!("{} {} collateral amount", account.label, collateral.asset);
-            decimal_field(ui, ctx, &amount_path, &name, &mut collateral.amount);
-            if ui.small_button("Remove").on_hover_text("Remove this collateral balance").clicked() {
-                changes.push(Change::RemoveCollateral(index, row));
-            }
-            ui.end_row();
-        }
-    });
+        });
 }
 
-fn positions_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &mut PortfolioContext<'_>, changes: &mut Vec<Change>) {
+fn positions_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    account: &mut Account,
+    ctx: &mut PortfolioContext<'_>,
+    changes: &mut Vec<Change>,
+) {
     let rule = rule_for(account.venue);
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new("Positions").strong());
@@ -197,49 +270,92 @@ fn positions_ui(ui: &mut egui::Ui, index: usize, account: &mut Account, ctx: &mu
     }
     let headers = [
         ("Kind", "Position kind"),
-        ("Symbol / asset", "The venue's symbol, or the asset for spot and lending balances"),
+        (
+            "Symbol / asset",
+            "The venue's symbol, or the asset for spot and lending balances",
+        ),
         ("Underlying", "The coin whose price moves the position"),
-        ("Settlement", "Linear: margined in USDT/USDC/USD. Inverse: margined and paid in the coin"),
-        ("Size", "Signed: positive long, negative short. Contracts when a contract size is set, else base units"),
-        ("Contract size", "Base units per contract (linear), USD per contract (inverse); empty = size is in base units"),
-        ("Entry", "Average entry price (cost basis in USD for spot, premium per unit for options; may be empty)"),
-        ("Leverage", "Leverage set on the venue (required in isolated mode)"),
-        ("Isolated margin", "Margin assigned to the position in isolated mode; empty = notional / leverage"),
-        ("Expiry", "Expiry date, YYYY-MM-DD (08:00 UTC at most venues)"),
+        (
+            "Settlement",
+            "Linear: margined in USDT/USDC/USD. Inverse: margined and paid in the coin",
+        ),
+        (
+            "Size",
+            "Signed: positive long, negative short. Contracts when a contract size is set, else base units",
+        ),
+        (
+            "Contract size",
+            "Base units per contract (linear), USD per contract (inverse); empty = size is in base units",
+        ),
+        (
+            "Entry",
+            "Average entry price (cost basis in USD for spot, premium per unit for options; may be empty)",
+        ),
+        (
+            "Leverage",
+            "Leverage set on the venue (required in isolated mode)",
+        ),
+        (
+            "Isolated margin",
+            "Margin assigned to the position in isolated mode; empty = notional / leverage",
+        ),
+        (
+            "Expiry",
+            "Expiry date, YYYY-MM-DD (08:00 UTC at most venues)",
+        ),
         ("Strike", "Option strike in USD"),
         ("Right", "Call or put"),
         ("", ""),
     ];
-    egui::Grid::new(("positions", index)).num_columns(headers.len()).striped(true).show(ui, |ui| {
-        for (title, tip) in headers {
-            ui.label(egui::RichText::new(title).small().strong()).on_hover_text(tip);
-        }
-        ui.end_row();
-        let label = account.label.clone();
-        for (row, position) in account.positions.iter_mut().enumerate() {
-            let base = format!("accounts[{index}].positions[{row}]");
-            position_row_ui(ui, &base, &label, position, ctx);
-            ui.horizontal(|ui| {
-                if ui.small_button("Duplicate").on_hover_text("Add a copy of this position").clicked() {
-                    changes.push(Change::DuplicatePosition(index, row));
-                }
-                if ui.small_button("Remove").on_hover_text("Remove this position (Ctrl+Z undoes)").clicked() {
-                    changes.push(Change::RemovePosition(index, row));
-                }
-            });
+    egui::Grid::new(("positions", index))
+        .num_columns(headers.len())
+        .striped(true)
+        .show(ui, |ui| {
+            for (title, tip) in headers {
+                ui.label(egui::RichText::new(title).small().strong())
+                    .on_hover_text(tip);
+            }
             ui.end_row();
-        }
-    });
+            let label = account.label.clone();
+            for (row, position) in account.positions.iter_mut().enumerate() {
+                let base = format!("accounts[{index}].positions[{row}]");
+                position_row_ui(ui, &base, &label, position, ctx);
+                ui.horizontal(|ui| {
+                    if ui
+                        .small_button("Duplicate")
+                        .on_hover_text("Add a copy of this position")
+                        .clicked()
+                    {
+                        changes.push(Change::DuplicatePosition(index, row));
+                    }
+                    if ui
+                        .small_button("Remove")
+                        .on_hover_text("Remove this position (Ctrl+Z undoes)")
+                        .clicked()
+                    {
+                        changes.push(Change::RemovePosition(index, row));
+                    }
+                });
+                ui.end_row();
+            }
+        });
 }
 
-fn position_row_ui(ui: &mut egui::Ui, base: &str, account: &str, position: &mut Position, ctx: &mut PortfolioContext<'_>) {
+fn position_row_ui(
+    ui: &mut egui::Ui,
+    base: &str,
+    account: &str,
+    position: &mut Position,
+    ctx: &mut PortfolioContext<'_>,
+) {
     let kind = position.kind();
     let name = position.name().to_owned();
     let field_name = |field: &str| format!("{account} {name} {field}");
     let kind_label = egui::RichText::new(kind.display_name());
     match problem(ctx.issues, base) {
         Some(problem) => {
-            ui.label(kind_label.color(theme::error_color(ui))).on_hover_text(problem);
+            ui.label(kind_label.color(theme::error_color(ui)))
+                .on_hover_text(problem);
         }
         None => {
             ui.label(kind_label);
@@ -247,52 +363,240 @@ fn position_row_ui(ui: &mut egui::Ui, base: &str, account: &str, position: &mut 
     }
     match position {
         Position::Spot(spot) => {
-            text_cell(ui, ctx, &format!("{base}.asset"), &field_name("asset"), &mut spot.asset, SYMBOL_WIDTH);
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.asset"),
+                &field_name("asset"),
+                &mut spot.asset,
+                SYMBOL_WIDTH,
+            );
             not_applicable(ui, 2);
-            decimal_field(ui, ctx, &format!("{base}.amount"), &field_name("amount"), &mut spot.amount);
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.amount"),
+                &field_name("amount"),
+                &mut spot.amount,
+            );
             not_applicable(ui, 1);
-            optional_decimal_field(ui, ctx, &format!("{base}.cost_basis_usd"), &field_name("cost basis"), &mut spot.cost_basis_usd);
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.cost_basis_usd"),
+                &field_name("cost basis"),
+                &mut spot.cost_basis_usd,
+            );
             not_applicable(ui, 5);
         }
         Position::Supply(balance) | Position::Borrow(balance) => {
-            text_cell(ui, ctx, &format!("{base}.asset"), &field_name("asset"), &mut balance.asset, SYMBOL_WIDTH);
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.asset"),
+                &field_name("asset"),
+                &mut balance.asset,
+                SYMBOL_WIDTH,
+            );
             not_applicable(ui, 2);
-            decimal_field(ui, ctx, &format!("{base}.amount"), &field_name("amount"), &mut balance.amount);
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.amount"),
+                &field_name("amount"),
+                &mut balance.amount,
+            );
             not_applicable(ui, 7);
         }
         Position::Perpetual(perp) => {
-            text_cell(ui, ctx, &format!("{base}.symbol"), &field_name("symbol"), &mut perp.symbol, SYMBOL_WIDTH);
-            text_cell(ui, ctx, &format!("{base}.underlying"), &field_name("underlying"), &mut perp.underlying, SHORT_WIDTH);
-            settlement_combo(ui, base, &field_name("settlement"), &mut perp.settlement, ctx.issues);
-            decimal_field(ui, ctx, &format!("{base}.size"), &field_name("size"), &mut perp.size);
-            optional_decimal_field(ui, ctx, &format!("{base}.contract_size"), &field_name("contract size"), &mut perp.contract_size);
-            decimal_field(ui, ctx, &format!("{base}.entry_price"), &field_name("entry price"), &mut perp.entry_price);
-            optional_decimal_field(ui, ctx, &format!("{base}.leverage"), &field_name("leverage"), &mut perp.leverage);
-            optional_decimal_field(ui, ctx, &format!("{base}.isolated_margin"), &field_name("isolated margin"), &mut perp.isolated_margin);
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.symbol"),
+                &field_name("symbol"),
+                &mut perp.symbol,
+                SYMBOL_WIDTH,
+            );
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.underlying"),
+                &field_name("underlying"),
+                &mut perp.underlying,
+                SHORT_WIDTH,
+            );
+            settlement_combo(
+                ui,
+                base,
+                &field_name("settlement"),
+                &mut perp.settlement,
+                ctx.issues,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.size"),
+                &field_name("size"),
+                &mut perp.size,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.contract_size"),
+                &field_name("contract size"),
+                &mut perp.contract_size,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.entry_price"),
+                &field_name("entry price"),
+                &mut perp.entry_price,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.leverage"),
+                &field_name("leverage"),
+                &mut perp.leverage,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.isolated_margin"),
+                &field_name("isolated margin"),
+                &mut perp.isolated_margin,
+            );
             not_applicable(ui, 3);
         }
         Position::Future(future) => {
-            text_cell(ui, ctx, &format!("{base}.symbol"), &field_name("symbol"), &mut future.symbol, SYMBOL_WIDTH);
-            text_cell(ui, ctx, &format!("{base}.underlying"), &field_name("underlying"), &mut future.underlying, SHORT_WIDTH);
-            settlement_combo(ui, base, &field_name("settlement"), &mut future.settlement, ctx.issues);
-            decimal_field(ui, ctx, &format!("{base}.size"), &field_name("size"), &mut future.size);
-            optional_decimal_field(ui, ctx, &format!("{base}.contract_size"), &field_name("contract size"), &mut future.contract_size);
-            decimal_field(ui, ctx, &format!("{base}.entry_price"), &field_name("entry price"), &mut future.entry_price);
-            optional_decimal_field(ui, ctx, &format!("{base}.leverage"), &field_name("leverage"), &mut future.leverage);
-            optional_decimal_field(ui, ctx, &format!("{base}.isolated_margin"), &field_name("isolated margin"), &mut future.isolated_margin);
-            date_field(ui, ctx, &format!("{base}.expiry"), &field_name("expiry"), &mut future.expiry);
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.symbol"),
+                &field_name("symbol"),
+                &mut future.symbol,
+                SYMBOL_WIDTH,
+            );
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.underlying"),
+                &field_name("underlying"),
+                &mut future.underlying,
+                SHORT_WIDTH,
+            );
+            settlement_combo(
+                ui,
+                base,
+                &field_name("settlement"),
+                &mut future.settlement,
+                ctx.issues,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.size"),
+                &field_name("size"),
+                &mut future.size,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.contract_size"),
+                &field_name("contract size"),
+                &mut future.contract_size,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.entry_price"),
+                &field_name("entry price"),
+                &mut future.entry_price,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.leverage"),
+                &field_name("leverage"),
+                &mut future.leverage,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.isolated_margin"),
+                &field_name("isolated margin"),
+                &mut future.isolated_margin,
+            );
+            date_field(
+                ui,
+                ctx,
+                &format!("{base}.expiry"),
+                &field_name("expiry"),
+                &mut future.expiry,
+            );
             not_applicable(ui, 2);
         }
         Position::Option(option) => {
-            text_cell(ui, ctx, &format!("{base}.symbol"), &field_name("symbol"), &mut option.symbol, SYMBOL_WIDTH);
-            text_cell(ui, ctx, &format!("{base}.underlying"), &field_name("underlying"), &mut option.underlying, SHORT_WIDTH);
-            settlement_combo(ui, base, &field_name("settlement"), &mut option.settlement, ctx.issues);
-            decimal_field(ui, ctx, &format!("{base}.size"), &field_name("size"), &mut option.size);
-            decimal_field(ui, ctx, &format!("{base}.contract_size"), &field_name("contract size"), &mut option.contract_size);
-            optional_decimal_field(ui, ctx, &format!("{base}.entry_price"), &field_name("premium"), &mut option.entry_price);
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.symbol"),
+                &field_name("symbol"),
+                &mut option.symbol,
+                SYMBOL_WIDTH,
+            );
+            text_cell(
+                ui,
+                ctx,
+                &format!("{base}.underlying"),
+                &field_name("underlying"),
+                &mut option.underlying,
+                SHORT_WIDTH,
+            );
+            settlement_combo(
+                ui,
+                base,
+                &field_name("settlement"),
+                &mut option.settlement,
+                ctx.issues,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.size"),
+                &field_name("size"),
+                &mut option.size,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.contract_size"),
+                &field_name("contract size"),
+                &mut option.contract_size,
+            );
+            optional_decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.entry_price"),
+                &field_name("premium"),
+                &mut option.entry_price,
+            );
             not_applicable(ui, 2);
-            date_field(ui, ctx, &format!("{base}.expiry"), &field_name("expiry"), &mut option.expiry);
-            decimal_field(ui, ctx, &format!("{base}.strike"), &field_name("strike"), &mut option.strike);
+            date_field(
+                ui,
+                ctx,
+                &format!("{base}.expiry"),
+                &field_name("expiry"),
+                &mut option.expiry,
+            );
+            decimal_field(
+                ui,
+                ctx,
+                &format!("{base}.strike"),
+                &field_name("strike"),
+                &mut option.strike,
+            );
             ui.name_inputs(field_name("right"), |ui| {
                 egui::ComboBox::from_id_salt(("right", base))
                     .width(SHORT_WIDTH)
@@ -321,7 +625,13 @@ fn settlement_name(settlement: Settlement) -> &'static str {
     }
 }
 
-fn settlement_combo(ui: &mut egui::Ui, base: &str, name: &str, settlement: &mut Settlement, issues: &[Issue]) {
+fn settlement_combo(
+    ui: &mut egui::Ui,
+    base: &str,
+    name: &str,
+    settlement: &mut Settlement,
+    issues: &[Issue],
+) {
     let path = format!("{base}.settlement");
     let response = ui.name_inputs(name, |ui| {
         egui::ComboBox::from_id_salt(("settlement", base))
@@ -341,37 +651,100 @@ fn settlement_combo(ui: &mut egui::Ui, base: &str, name: &str, settlement: &mut 
 
 fn not_applicable(ui: &mut egui::Ui, cells: usize) {
     for _ in 0..cells {
-        ui.label(egui::RichText::new("-").color(theme::weak_color(ui))).on_hover_text("Does not apply to this kind of position");
+        ui.label(egui::RichText::new("-").color(theme::weak_color(ui)))
+            .on_hover_text("Does not apply to this kind of position");
     }
 }
 
-fn text_cell(ui: &mut egui::Ui, ctx: &mut PortfolioContext<'_>, path: &str, name: &str, value: &mut String, width: f32) {
-    let spec = FieldSpec { path, name, width, numeric: false, problem: problem(ctx.issues, path) };
+fn text_cell(
+    ui: &mut egui::Ui,
+    ctx: &mut PortfolioContext<'_>,
+    path: &str,
+    name: &str,
+    value: &mut String,
+    width: f32,
+) {
+    let spec = FieldSpec {
+        path,
+        name,
+        width,
+        numeric: false,
+        problem: problem(ctx.issues, path),
+    };
     if let Some(text) = text_field(ui, ctx.edits, &spec, value, parse_ticker) {
         *value = text;
     }
 }
 
-fn decimal_field(ui: &mut egui::Ui, ctx: &mut PortfolioContext<'_>, path: &str, name: &str, value: &mut Decimal) {
-    let spec = FieldSpec { path, name, width: NUMBER_WIDTH, numeric: true, problem: problem(ctx.issues, path) };
-    if let Some(parsed) = text_field(ui, ctx.edits, &spec, &group_thousands(*value), parse_decimal_input) {
+fn decimal_field(
+    ui: &mut egui::Ui,
+    ctx: &mut PortfolioContext<'_>,
+    path: &str,
+    name: &str,
+    value: &mut Decimal,
+) {
+    let spec = FieldSpec {
+        path,
+        name,
+        width: NUMBER_WIDTH,
+        numeric: true,
+        problem: problem(ctx.issues, path),
+    };
+    if let Some(parsed) = text_field(
+        ui,
+        ctx.edits,
+        &spec,
+        &group_thousands(*value),
+        parse_decimal_input,
+    ) {
         *value = parsed;
     }
 }
 
-fn optional_decimal_field(ui: &mut egui::Ui, ctx: &mut PortfolioContext<'_>, path: &str, name: &str, value: &mut Option<Decimal>) {
-    let spec = FieldSpec { path, name, width: NUMBER_WIDTH, numeric: true, problem: problem(ctx.issues, path) };
+fn optional_decimal_field(
+    ui: &mut egui::Ui,
+    ctx: &mut PortfolioContext<'_>,
+    path: &str,
+    name: &str,
+    value: &mut Option<Decimal>,
+) {
+    let spec = FieldSpec {
+        path,
+        name,
+        width: NUMBER_WIDTH,
+        numeric: true,
+        problem: problem(ctx.issues, path),
+    };
     let shown = value.map(group_thousands).unwrap_or_default();
-    let parse = |text: &str| if text.trim().is_empty() { Ok(None) } else { parse_decimal_input(text).map(Some) };
+    let parse = |text: &str| {
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_decimal_input(text).map(Some)
+        }
+    };
     if let Some(parsed) = text_field(ui, ctx.edits, &spec, &shown, parse) {
         *value = parsed;
     }
 }
 
-fn date_field(ui: &mut egui::Ui, ctx: &mut PortfolioContext<'_>, path: &str, name: &str, value: &mut NaiveDate) {
-    let spec = FieldSpec { path, name, width: 88.0, numeric: false, problem: problem(ctx.issues, path) };
+fn date_field(
+    ui: &mut egui::Ui,
+    ctx: &mut PortfolioContext<'_>,
+    path: &str,
+    name: &str,
+    value: &mut NaiveDate,
+) {
+    let spec = FieldSpec {
+        path,
+        name,
+        width: 88.0,
+        numeric: false,
+        problem: problem(ctx.issues, path),
+    };
     let parse = |text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| format!("\"{text}\" is not a date; write YYYY-MM-DD, e.g. 2025-12-26"))
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("\"{text}\" is not a date; write YYYY-MM-DD, e.g. 2025-12-26"))
     };
     if let Some(date) = text_field(ui, ctx.edits, &spec, &value.to_string(), parse) {
         *value = date;
@@ -380,11 +753,18 @@ fn date_field(ui: &mut egui::Ui, ctx: &mut PortfolioContext<'_>, path: &str, nam
 
 fn parse_ticker(text: &str) -> Result<String, String> {
     let trimmed = text.trim();
-    if trimmed.is_empty() { Err("enter a symbol or ticker".to_owned()) } else { Ok(trimmed.to_owned()) }
+    if trimmed.is_empty() {
+        Err("enter a symbol or ticker".to_owned())
+    } else {
+        Ok(trimmed.to_owned())
+    }
 }
 
 fn problem<'a>(issues: &'a [Issue], path: &str) -> Option<&'a str> {
-    issues.iter().find(|issue| issue.path == path).map(|issue| issue.message.as_str())
+    issues
+        .iter()
+        .find(|issue| issue.path == path)
+        .map(|issue| issue.message.as_str())
 }
 
 fn problems_ui(ui: &mut egui::Ui, issues: &[Issue]) {
@@ -394,7 +774,11 @@ fn problems_ui(ui: &mut egui::Ui, issues: &[Issue]) {
     }
     ui.colored_label(
         theme::error_color(ui),
-        format!("{} problem{} to fix before saving:", issues.len(), if issues.len() == 1 { "" } else { "s" }),
+        format!(
+            "{} problem{} to fix before saving:",
+            issues.len(),
+            if issues.len() == 1 { "" } else { "s" }
+        ),
     );
     for issue in issues {
         ui.label(format!("{}: {}", issue.path, issue.message));
@@ -405,7 +789,11 @@ fn new_account(portfolio: &Portfolio, venue: Venue) -> Account {
     let base = venue.display_name().to_owned();
     let mut label = base.clone();
     let mut counter = 2;
-    while portfolio.accounts.iter().any(|account| account.label == label) {
+    while portfolio
+        .accounts
+        .iter()
+        .any(|account| account.label == label)
+    {
         label = format!("{base} {counter}");
         counter += 1;
     }
@@ -413,7 +801,11 @@ fn new_account(portfolio: &Portfolio, venue: Venue) -> Account {
     Account {
         label,
         venue,
-        margin_mode: rule.margin_modes.first().copied().unwrap_or(MarginMode::Cross),
+        margin_mode: rule
+            .margin_modes
+            .first()
+            .copied()
+            .unwrap_or(MarginMode::Cross),
         collateral: Vec::new(),
         positions: Vec::new(),
     }
@@ -439,8 +831,14 @@ fn apply_changes(draft: &mut Portfolio, changes: Vec<Change>, today: NaiveDate) 
             }
             Change::AddPosition(index, kind) => {
                 if let Some(account) = draft.accounts.get_mut(index) {
-                    let settlement = rule_for(account.venue).settlements.first().copied().unwrap_or(Settlement::Linear);
-                    account.positions.push(Position::template(kind, settlement, today));
+                    let settlement = rule_for(account.venue)
+                        .settlements
+                        .first()
+                        .copied()
+                        .unwrap_or(Settlement::Linear);
+                    account
+                        .positions
+                        .push(Position::template(kind, settlement, today));
                 }
             }
             Change::RemovePosition(index, row) => {
@@ -459,7 +857,10 @@ fn apply_changes(draft: &mut Portfolio, changes: Vec<Change>, today: NaiveDate) 
             }
             Change::AddCollateral(index) => {
                 if let Some(account) = draft.accounts.get_mut(index) {
-                    account.collateral.push(Collateral { asset: "USDT".to_owned(), amount: Decimal::ZERO });
+                    account.collateral.push(Collateral {
+                        asset: "USDT".to_owned(),
+                        amount: Decimal::ZERO,
+                    });
                 }
             }
             Change::RemoveCollateral(index, row) => {
@@ -476,7 +877,11 @@ fn apply_changes(draft: &mut Portfolio, changes: Vec<Change>, today: NaiveDate) 
 fn unique_copy_label(portfolio: &Portfolio, label: &str) -> String {
     let mut candidate = format!("{label} (copy)");
     let mut counter = 2;
-    while portfolio.accounts.iter().any(|account| account.label == candidate) {
+    while portfolio
+        .accounts
+        .iter()
+        .any(|account| account.label == candidate)
+    {
         candidate = format!("{label} (copy {counter})");
         counter += 1;
     }

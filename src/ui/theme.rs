@@ -2,7 +2,11 @@
 
 /// Applies the dark or light theme.
 pub fn apply(ctx: &egui::Context, dark: bool) {
-    ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
 }
 
 /// Colour for values that are wrong (invalid input, validation problems).

@@ -21,7 +21,9 @@ pub fn sample_files() -> Vec<PathBuf> {
 /// 1-based line and column (in characters) of the first occurrence of `needle` in `text`,
 /// computed independently of the parser.
 pub fn position_of(text: &str, needle: &str) -> (usize, usize) {
-    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"));
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
