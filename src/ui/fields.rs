@@ -72,7 +72,10 @@ pub fn text_field<T>(
         .get(spec.path)
         .and_then(|edit| edit.error.clone());
     let problem = error.as_deref().or(spec.problem);
-    let mut edit = egui::TextEdit::singleline(&mut text).desired_width(spec.width);
+    let mut edit = egui::TextEdit::singleline(&mut text)
+        .desired_width(spec.width)
+        // Grid cells offer last frame's column width; the minimum keeps numbers readable.
+        .min_size(egui::vec2(spec.width, 0.0));
     if spec.numeric {
         edit = edit.align(egui::Align2::RIGHT_CENTER);
     }

@@ -44,6 +44,12 @@ pub fn default_tree() -> egui_tiles::Tree<Pane> {
     let lower = tiles.insert_tab_tile(vec![timeline, stress]);
     let right = tiles.insert_vertical_tile(vec![margin, lower]);
     let root = tiles.insert_horizontal_tile(vec![portfolio, right]);
+    // The editable table needs the room; the views beside it are summaries until engines land.
+    if let Some(egui_tiles::Tile::Container(egui_tiles::Container::Linear(linear))) =
+        tiles.get_mut(root)
+    {
+        linear.shares.set_share(portfolio, 1.8);
+    }
     egui_tiles::Tree::new(egui::Id::unique("riskdeck_panels"), root, tiles)
 }
 
