@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod engine;
 pub mod model;
 pub mod report;
 pub mod ui;

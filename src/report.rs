@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::model::{OptionRight, Portfolio, Position, Settlement};
+use crate::engine::{self, MarginReport, PositionRisk};
+use crate::model::{OptionRight, Portfolio, Position, PositionKind, Settlement};
 
 /// The whole summary of one portfolio file.
 #[derive(Clone, Debug, Serialize)]
@@ -30,6 +31,147 @@ pub struct Report {
     pub collateral_totals: Vec<CollateralTotal>,
     /// How many of each thing the file holds.
     pub counts: Counts,
+    /// Every priced position with the venue's margin numbers, in file order.
+    pub positions: Vec<PositionRiskLine>,
+    /// Cross-account totals.
+    pub totals: TotalsLine,
+    /// Exposure per underlying, largest gross notional first.
+    pub exposures: Vec<ExposureLine>,
+    /// What was left out of the totals, and why.
+    pub excluded: Vec<ExcludedLine>,
+    /// Assumptions the numbers rest on (a stablecoin at its peg, …).
+    pub assumptions: Vec<String>,
+    /// Warnings (the hidden risk of hedged books).
+    pub warnings: Vec<String>,
+}
+
+/// A position with the venue's margin numbers. Money is in `margin_asset` unless the field
+/// name says USD.
+#[derive(Clone, Debug, Serialize)]
+pub struct PositionRiskLine {
+    /// Account label.
+    pub account: String,
+    /// Venue symbol (asset for spot and lending).
+    pub symbol: String,
+    /// Underlying coin.
+    pub underlying: String,
+    /// `spot`, `perpetual`, `future`, `option`, `supply` or `borrow`.
+    pub kind: String,
+    /// `long` or `short`.
+    pub side: String,
+    /// Signed size as in the file.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub size: Decimal,
+    /// Entry price (null for options and lending).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub entry_price: Option<Decimal>,
+    /// Mark price used.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub mark_price: Decimal,
+    /// Absolute notional in USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub notional_usd: Decimal,
+    /// Unit of the margin fields below.
+    pub margin_asset: String,
+    /// Initial margin.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub initial_margin: Decimal,
+    /// Maintenance margin.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub maintenance_margin: Decimal,
+    /// Unrealized PnL.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub unrealized_pnl: Decimal,
+    /// Liquidation price, null when none.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub liquidation_price: Option<Decimal>,
+    /// Bankruptcy price where the venue defines one, else null.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub bankruptcy_price: Option<Decimal>,
+    /// Signed move of the mark to the liquidation price, percent (null when none).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub distance_to_liquidation_pct: Option<Decimal>,
+    /// The same in daily standard deviations (null until volatilities are known).
+    pub distance_to_liquidation_sigma: Option<f64>,
+    /// Maintenance-margin rate in force.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub mm_rate: Option<Decimal>,
+    /// Table and tier used.
+    pub tier: Option<String>,
+    /// Source and date of the parameters.
+    pub source: String,
+    /// True when a formula is derived or a parameter is a stand-in.
+    pub approximate: bool,
+    /// How the numbers were computed.
+    pub explanation: Vec<String>,
+}
+
+/// Cross-account totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct TotalsLine {
+    /// Sum of account equities, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub equity_usd: Decimal,
+    /// Sum of gross notionals over underlyings, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub gross_notional_usd: Decimal,
+    /// Sum over underlyings of the absolute net notional, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_notional_usd: Decimal,
+    /// Gross notional / equity.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub gross_leverage: Option<Decimal>,
+    /// Net notional / equity.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub net_leverage: Option<Decimal>,
+    /// Label of the account liquidated by the smallest uniform move.
+    pub weakest_account: Option<String>,
+    /// That move, percent.
+    pub weakest_move_pct: Option<f64>,
+    /// Positions within 10 % of their liquidation price.
+    pub positions_near_liquidation: usize,
+}
+
+/// Exposure to one underlying.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExposureLine {
+    /// Underlying coin.
+    pub underlying: String,
+    /// Signed size in coins.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_size: Decimal,
+    /// Signed notional, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_notional_usd: Decimal,
+    /// Sum of absolute leg notionals, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub gross_notional_usd: Decimal,
+    /// Per account.
+    pub by_account: Vec<ExposureShareLine>,
+}
+
+/// One account's share of an exposure.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExposureShareLine {
+    /// Account label.
+    pub account: String,
+    /// Venue identifier.
+    pub venue: String,
+    /// Signed size in coins.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_size: Decimal,
+    /// Signed notional, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_notional_usd: Decimal,
+}
+
+/// Something left out of the totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExcludedLine {
+    /// Where in the file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// One account in the report.
@@ -47,6 +189,40 @@ pub struct AccountReport {
     pub collateral: Vec<CollateralLine>,
     /// Positions.
     pub positions: Vec<PositionLine>,
+    /// Asset `wallet_balance` is in.
+    pub margin_asset: String,
+    /// Collateral before unrealized PnL, in `margin_asset`.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub wallet_balance: Decimal,
+    /// Collateral plus unrealized PnL, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub equity_usd: Decimal,
+    /// Initial margin, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub initial_margin_usd: Decimal,
+    /// Maintenance margin, USD (Aave: the equity cushion Σ collateral × (1 − LT)).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub maintenance_margin_usd: Decimal,
+    /// The venue's own margin ratio (see `margin_ratio_definition`); null for Aave and spot.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub margin_ratio: Option<Decimal>,
+    /// How the venue defines it.
+    pub margin_ratio_definition: String,
+    /// Equity minus initial margin, USD.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub free_collateral_usd: Decimal,
+    /// Gross notional / equity.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub leverage: Option<Decimal>,
+    /// Aave health factor (null elsewhere, and for Aave without debt).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub health_factor: Option<Decimal>,
+    /// Uniform move of every underlying, percent, that liquidates the account (null if none).
+    pub liquidation_move_pct: Option<f64>,
+    /// True when any of the account's numbers is approximate.
+    pub approximate: bool,
+    /// How the numbers were computed.
+    pub explanation: Vec<String>,
 }
 
 /// A collateral balance.
@@ -124,8 +300,14 @@ pub struct Counts {
 }
 
 impl Report {
-    /// Builds the summary of `portfolio`, read from `file`.
+    /// Builds the summary of `portfolio`, read from `file`, with the margin engine's numbers
+    /// (file prices, bundled venue parameters).
     pub fn new(file: &str, portfolio: &Portfolio) -> Self {
+        Self::with_analysis(file, portfolio, &engine::analyze_with_file_prices(portfolio))
+    }
+
+    /// Builds the summary from an analysis already computed.
+    pub fn with_analysis(file: &str, portfolio: &Portfolio, analysis: &MarginReport) -> Self {
         let mut totals: BTreeMap<&str, (Decimal, usize)> = BTreeMap::new();
         for account in &portfolio.accounts {
             for collateral in &account.collateral {
@@ -143,7 +325,21 @@ impl Report {
             accounts: portfolio
                 .accounts
                 .iter()
-                .map(|account| AccountReport {
+                .zip(&analysis.accounts)
+                .map(|(account, risk)| AccountReport {
+                    margin_asset: risk.margin_asset.clone(),
+                    wallet_balance: risk.wallet_balance,
+                    equity_usd: risk.equity_usd,
+                    initial_margin_usd: risk.initial_margin_usd,
+                    maintenance_margin_usd: risk.maintenance_margin_usd,
+                    margin_ratio: risk.margin_ratio,
+                    margin_ratio_definition: risk.margin_ratio_definition.to_owned(),
+                    free_collateral_usd: risk.free_collateral_usd,
+                    leverage: risk.leverage,
+                    health_factor: risk.health_factor,
+                    liquidation_move_pct: risk.liquidation_move_pct,
+                    approximate: risk.approximate,
+                    explanation: risk.notes.clone(),
                     label: account.label.clone(),
                     venue: account.venue.file_name().to_owned(),
                     venue_name: account.venue.display_name().to_owned(),
@@ -175,6 +371,47 @@ impl Report {
                 alerts: portfolio.alerts.len(),
                 price_overrides: portfolio.price_overrides.len(),
             },
+            positions: analysis.positions.iter().map(position_risk_line).collect(),
+            totals: TotalsLine {
+                equity_usd: analysis.totals.equity_usd,
+                gross_notional_usd: analysis.totals.gross_notional_usd,
+                net_notional_usd: analysis.totals.net_notional_usd,
+                gross_leverage: analysis.totals.gross_leverage,
+                net_leverage: analysis.totals.net_leverage,
+                weakest_account: analysis.totals.weakest_account.clone(),
+                weakest_move_pct: analysis.totals.weakest_move_pct,
+                positions_near_liquidation: analysis.totals.positions_near_liquidation,
+            },
+            exposures: analysis
+                .exposures
+                .iter()
+                .map(|e| ExposureLine {
+                    underlying: e.underlying.clone(),
+                    net_size: e.net_size,
+                    net_notional_usd: e.net_notional_usd,
+                    gross_notional_usd: e.gross_notional_usd,
+                    by_account: e
+                        .by_account
+                        .iter()
+                        .map(|s| ExposureShareLine {
+                            account: s.account.clone(),
+                            venue: s.venue.file_name().to_owned(),
+                            net_size: s.net_size,
+                            net_notional_usd: s.net_notional_usd,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            excluded: analysis
+                .excluded
+                .iter()
+                .map(|e| ExcludedLine {
+                    path: e.path.clone(),
+                    reason: e.reason.clone(),
+                })
+                .collect(),
+            assumptions: analysis.assumptions.clone(),
+            warnings: analysis.warnings.clone(),
         }
     }
 
@@ -244,6 +481,45 @@ impl Report {
             );
         }
         out
+    }
+}
+
+/// The file name of a position kind, as the JSON writes it.
+pub fn kind_name(kind: PositionKind) -> &'static str {
+    match kind {
+        PositionKind::Spot => "spot",
+        PositionKind::Perpetual => "perpetual",
+        PositionKind::Future => "future",
+        PositionKind::Option => "option",
+        PositionKind::Supply => "supply",
+        PositionKind::Borrow => "borrow",
+    }
+}
+
+fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
+    PositionRiskLine {
+        account: risk.account.clone(),
+        symbol: risk.symbol.clone(),
+        underlying: risk.underlying.clone(),
+        kind: kind_name(risk.kind).to_owned(),
+        side: risk.side.name().to_owned(),
+        size: risk.size,
+        entry_price: risk.entry_price,
+        mark_price: risk.mark_price,
+        notional_usd: risk.notional_usd,
+        margin_asset: risk.margin_asset.clone(),
+        initial_margin: risk.initial_margin,
+        maintenance_margin: risk.maintenance_margin,
+        unrealized_pnl: risk.unrealized_pnl,
+        liquidation_price: risk.liquidation_price,
+        bankruptcy_price: risk.bankruptcy_price,
+        distance_to_liquidation_pct: risk.distance_to_liquidation_pct,
+        distance_to_liquidation_sigma: risk.distance_to_liquidation_sigma,
+        mm_rate: risk.mm_rate,
+        tier: risk.tier.clone(),
+        source: risk.source.clone(),
+        approximate: risk.approximate,
+        explanation: risk.notes.clone(),
     }
 }
 

@@ -67,6 +67,10 @@ pub struct Account {
     /// Open positions.
     #[serde(default)]
     pub positions: Vec<Position>,
+    /// Venue parameters that replace the bundled ones for this account (a VIP tier, another
+    /// date's tier table); absent = the bundled tables in `assets/venues/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_parameters: Option<super::params::AccountParameters>,
 }
 
 /// The venues (and product families) RiskDeck knows the rules of.

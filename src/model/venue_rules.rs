@@ -1,4 +1,4 @@
-//! Venue rules (margin modes, instruments, leverage ceiling) loaded from `assets/venues.ron`.
+//! Venue rules (margin modes, instruments, leverage ceiling) loaded from `assets/venues/rules.ron`.
 //!
 //! The rules are data, not code, so a venue's announcement changes one dated line in the asset
 //! file. The asset is compiled into the binary so validation works offline and without an
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::types::{MarginMode, PositionKind, Settlement, Venue};
 
 /// The bundled rules file, as written in the repository.
-pub const BUNDLED_VENUE_RULES_RON: &str = include_str!("../../assets/venues.ron");
+pub const BUNDLED_VENUE_RULES_RON: &str = include_str!("../../assets/venues/rules.ron");
 
 /// What one venue allows.
 #[derive(Clone, Debug, Deserialize)]
@@ -72,7 +72,7 @@ pub fn venue_rules() -> &'static [VenueRule] {
             reason = "the bundled asset is a compile-time constant; the unit test \
                       `bundled_rules_parse_and_cover_every_venue` proves it parses"
         )]
-        parse_venue_rules(BUNDLED_VENUE_RULES_RON).expect("bundled assets/venues.ron is valid")
+        parse_venue_rules(BUNDLED_VENUE_RULES_RON).expect("bundled assets/venues/rules.ron is valid")
     })
 }
 

@@ -808,6 +808,7 @@ fn new_account(portfolio: &Portfolio, venue: Venue) -> Account {
             .unwrap_or(MarginMode::Cross),
         collateral: Vec::new(),
         positions: Vec::new(),
+        venue_parameters: None,
     }
 }
 

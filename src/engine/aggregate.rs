@@ -1,0 +1,170 @@
+//! The cross-venue view no exchange gives: total solvency, exposure per underlying by venue,
+//! the weakest account, and the hidden risk of hedged books.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::market::MarketSnapshot;
+use super::result::{Excluded, Exposure, ExposureShare, MarginReport, NEAR_LIQUIDATION_PCT};
+use crate::engine::margin::position_path;
+use crate::model::params::ParameterLibrary;
+use crate::model::{Portfolio, Position, Settlement};
+
+/// Below this share of net to gross notional a book counts as hedged.
+const HEDGED_NET_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
+/// A liquidation move at or below this size (percent) counts as modest for a hedged book.
+const MODEST_MOVE_PCT: f64 = 25.0;
+
+/// Signed coin delta of a priced position, or `None` when it is not known (options).
+///
+/// Inverse contracts: the account's USD value changes by `side × Q / EP` per dollar of price,
+/// so their delta in coins is `Q / EP`, not `Q / mark`.
+fn coin_delta(position: &Position) -> Option<Decimal> {
+    let leveraged = |settlement: Settlement, size: Decimal, cs: Option<Decimal>, entry: Decimal| {
+        let cs = cs.unwrap_or(Decimal::ONE);
+        match settlement {
+            Settlement::Linear => Some(size * cs),
+            Settlement::Inverse => (size * cs).checked_div(entry),
+        }
+    };
+    match position {
+        Position::Spot(s) => Some(s.amount),
+        Position::Supply(l) => Some(l.amount),
+        Position::Borrow(l) => Some(-l.amount),
+        Position::Perpetual(p) => leveraged(p.settlement, p.size, p.contract_size, p.entry_price),
+        Position::Future(f) => leveraged(f.settlement, f.size, f.contract_size, f.entry_price),
+        Position::Option(_) => None,
+    }
+}
+
+/// Adds exposures, totals and warnings to a report whose accounts and positions are filled.
+pub fn aggregate(
+    portfolio: &Portfolio,
+    market: &MarketSnapshot,
+    library: &ParameterLibrary,
+    report: &mut MarginReport,
+) {
+    // underlying → account index → (net coins, gross USD)
+    let mut legs: BTreeMap<String, BTreeMap<usize, (Decimal, Decimal)>> = BTreeMap::new();
+    let mut prices: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut add = |underlying: &str, account: usize, coins: Decimal, price: Decimal| {
+        prices.insert(underlying.to_owned(), price);
+        let entry = legs
+            .entry(underlying.to_owned())
+            .or_default()
+            .entry(account)
+            .or_default();
+        entry.0 += coins;
+        entry.1 += (coins * price).abs();
+    };
+    for row in &report.positions {
+        if library.stablecoin(&row.underlying).is_some() {
+            continue;
+        }
+        let Some(position) = portfolio
+            .accounts
+            .get(row.account_index)
+            .and_then(|a| a.positions.get(row.position_index))
+        else {
+            continue;
+        };
+        let Some(price) = market
+            .asset_usd(&row.underlying, library)
+            .map(|q| q.price_usd)
+        else {
+            continue;
+        };
+        match coin_delta(position) {
+            Some(coins) => add(&row.underlying, row.account_index, coins, price),
+            None => report.excluded.push(Excluded {
+                path: position_path(row.account_index, row.position_index),
+                reason: "left out of exposure: an option's delta needs an implied volatility, \
+                         which is not known yet (its value and margin are counted)"
+                    .to_owned(),
+            }),
+        }
+    }
+    for (index, account) in portfolio.accounts.iter().enumerate() {
+        for collateral in &account.collateral {
+            if library.stablecoin(&collateral.asset).is_some() {
+                continue;
+            }
+            let underlying = library.priced_as(&collateral.asset).to_ascii_uppercase();
+            if let Some(price) = market.asset_usd(&underlying, library).map(|q| q.price_usd) {
+                add(&underlying, index, collateral.amount, price);
+            }
+        }
+    }
+    let mut exposures: Vec<Exposure> = legs
+        .into_iter()
+        .map(|(underlying, accounts)| {
+            let price = prices.get(&underlying).copied().unwrap_or_default();
+            let by_account: Vec<ExposureShare> = accounts
+                .into_iter()
+                .filter_map(|(index, (coins, gross))| {
+                    let account = portfolio.accounts.get(index)?;
+                    Some(ExposureShare {
+                        account: account.label.clone(),
+                        venue: account.venue,
+                        net_size: coins,
+                        net_notional_usd: coins * price,
+                        gross_notional_usd: gross,
+                    })
+                })
+                .collect();
+            let net_size: Decimal = by_account.iter().map(|s| s.net_size).sum();
+            Exposure {
+                underlying,
+                price_usd: price,
+                net_size,
+                net_notional_usd: net_size * price,
+                gross_notional_usd: by_account.iter().map(|s| s.gross_notional_usd).sum(),
+                by_account,
+            }
+        })
+        .collect();
+    exposures.sort_by(|a, b| b.gross_notional_usd.cmp(&a.gross_notional_usd));
+
+    let totals = &mut report.totals;
+    totals.equity_usd = report.accounts.iter().map(|a| a.equity_usd).sum();
+    totals.gross_notional_usd = exposures.iter().map(|e| e.gross_notional_usd).sum();
+    totals.net_notional_usd = exposures.iter().map(|e| e.net_notional_usd.abs()).sum();
+    totals.gross_leverage = totals.gross_notional_usd.checked_div(totals.equity_usd);
+    totals.net_leverage = totals.net_notional_usd.checked_div(totals.equity_usd);
+    let weakest = report
+        .accounts
+        .iter()
+        .filter_map(|a| a.liquidation_move_pct.map(|m| (a, m)))
+        .min_by(|x, y| x.1.abs().total_cmp(&y.1.abs()));
+    totals.weakest_account = weakest.map(|(a, _)| a.label.clone());
+    totals.weakest_move_pct = weakest.map(|(_, m)| m);
+    totals.positions_near_liquidation = report
+        .positions
+        .iter()
+        .filter(|p| {
+            p.distance_to_liquidation_pct
+                .is_some_and(|d| d.abs() <= NEAR_LIQUIDATION_PCT)
+        })
+        .count();
+    if let (Some((account, weakest_move)), Some(share)) = (
+        weakest,
+        totals
+            .net_notional_usd
+            .checked_div(totals.gross_notional_usd),
+    ) && share < HEDGED_NET_SHARE
+        && weakest_move.abs() <= MODEST_MOVE_PCT
+    {
+        report.warnings.push(format!(
+            "Hedged book, separate margin: net exposure is only {:.0} % of gross, yet \"{}\" \
+             ({}) is liquidated by a {:+.1} % move of every underlying. Each venue margins its \
+             own leg; move collateral there or cut that leg's size.",
+            (share * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0),
+            account.label,
+            account.venue.display_name(),
+            weakest_move
+        ));
+    }
+    report.exposures = exposures;
+}

@@ -1,0 +1,309 @@
+//! One leveraged position ("leg") as the margin engine sees it, and the exact solvers every
+//! venue family shares.
+//!
+//! Every venue in the reference writes maintenance margin, inside one tier, as a line in the
+//! price `P` of the leg's underlying:
+//!
+//! * linear contracts (margin in the quote currency): `MM(P) = fixed + slope × P`;
+//! * inverse contracts (margin in the coin):          `MM(P) = fixed + slope / P`.
+//!
+//! Binance and Hyperliquid: `slope = qty × MMR`, `fixed = −cum`; Bybit (margin on the entry
+//! value): `slope = 0`, `fixed = PV × MMR − MMD`; OKX: `slope = qty × (MMR + fee)`; Deribit:
+//! `slope = qty × (base + size × k)`. Equity is `E + side × qty × (P − EP)` (linear) or
+//! `E + side × Q × (1/EP − 1/P)` (inverse), where `E` holds the wallet and every other
+//! position's PnL and margin at their marks. Setting equity equal to MM gives the venues'
+//! published liquidation-price formulas (venue-margin.md §1.2, §2, §3, §6.2, §10) as one exact
+//! solve in `Decimal`; where the tier depends on the price the solve is repeated per tier and
+//! the tier that contains its own answer is kept, as Binance's FAQ prescribes.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::model::Settlement;
+use crate::model::params::{SizeScaledRule, TierBasis, TierTable, tier_index};
+
+/// How a leg's maintenance margin is set.
+#[derive(Clone, Debug)]
+pub enum MarginRule<'a> {
+    /// A tier table; `cum` are the tiers' maintenance amounts; `fee` is added to the rate
+    /// (OKX counts the taker fee, 0 elsewhere).
+    Tiered {
+        /// The table.
+        table: &'a TierTable,
+        /// Maintenance amount per tier (see [`crate::model::params::maintenance_amounts`]).
+        cum: Arc<[Decimal]>,
+        /// Fee rate added to the tier's MMR.
+        fee: Decimal,
+        /// How many of the table's tiers apply (all, or 1 where a coin-denominated table
+        /// stands in for another coin and its higher caps would be meaningless).
+        tiers_used: usize,
+    },
+    /// Rates growing with size in coins (Deribit).
+    Scaled(&'a SizeScaledRule),
+}
+
+/// A maintenance-margin line valid inside one tier (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmLine {
+    /// Constant part, in the margin asset.
+    pub fixed: Decimal,
+    /// Linear: margin asset per unit of price. Inverse: margin-asset × price units (divided by P).
+    pub slope: Decimal,
+}
+
+/// One perpetual or dated future, reduced to what the margin formulas need.
+#[derive(Clone, Debug)]
+pub struct Leg<'a> {
+    /// Linear or inverse.
+    pub settlement: Settlement,
+    /// +1 long, −1 short.
+    pub side: Decimal,
+    /// Linear: position size in coins. Inverse: face value `Q` in USD.
+    pub qty: Decimal,
+    /// Number of contracts (OKX tiers count these).
+    pub contracts: Decimal,
+    /// Entry price (quote units per coin).
+    pub entry_price: Decimal,
+    /// Mark price (quote units per coin).
+    pub mark_price: Decimal,
+    /// The margin rule.
+    pub rule: MarginRule<'a>,
+}
+
+impl MarginRule<'_> {
+    /// The tiers in force (empty for rules without tiers).
+    pub fn tiers(&self) -> &[crate::model::params::Tier] {
+        match self {
+            Self::Tiered {
+                table, tiers_used, ..
+            } => &table.tiers[..(*tiers_used).min(table.tiers.len())],
+            Self::Scaled(_) => &[],
+        }
+    }
+}
+
+/// Which tier a leg is in, and whether its size lies beyond the table's last bounded tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Regime {
+    /// Tier index (0 for rules without tiers).
+    pub index: usize,
+    /// True when the size is above every cap the table knows.
+    pub beyond_table: bool,
+}
+
+impl Leg<'_> {
+    /// Notional in the margin asset at price `p`: `qty × p` (linear) or `Q / p` coins (inverse).
+    pub fn notional(&self, p: Decimal) -> Decimal {
+        match self.settlement {
+            Settlement::Linear => self.qty * p,
+            Settlement::Inverse => {
+                if p.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    self.qty / p
+                }
+            }
+        }
+    }
+
+    /// Unrealized PnL in the margin asset at price `p`.
+    pub fn upnl(&self, p: Decimal) -> Decimal {
+        match self.settlement {
+            Settlement::Linear => self.side * self.qty * (p - self.entry_price),
+            Settlement::Inverse => {
+                if p.is_zero() || self.entry_price.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    self.side * self.qty * (Decimal::ONE / self.entry_price - Decimal::ONE / p)
+                }
+            }
+        }
+    }
+
+    /// What the tier table's bounds measure, at price `p`.
+    fn tier_amount(&self, basis: TierBasis, p: Decimal) -> Decimal {
+        match basis {
+            TierBasis::Notional => self.notional(p),
+            TierBasis::EntryValue => self.notional(self.entry_price),
+            TierBasis::Contracts => self.contracts,
+        }
+    }
+
+    /// The tier the leg is in at price `p`.
+    pub fn regime_at(&self, p: Decimal) -> Regime {
+        match &self.rule {
+            MarginRule::Tiered { table, .. } => {
+                let (index, beyond_table) =
+                    tier_index(self.rule.tiers(), self.tier_amount(table.basis, p));
+                Regime {
+                    index,
+                    beyond_table,
+                }
+            }
+            MarginRule::Scaled(_) => Regime {
+                index: 0,
+                beyond_table: false,
+            },
+        }
+    }
+
+    /// Whether the tier depends on the price (only notional-based tables).
+    fn price_dependent_tiers(&self) -> bool {
+        matches!(&self.rule, MarginRule::Tiered { table, .. } if table.basis == TierBasis::Notional)
+    }
+
+    /// Maintenance-margin rate of the Deribit rule at the current size.
+    fn scaled_mm_rate(&self, rule: &SizeScaledRule) -> Decimal {
+        rule.mm_base + self.coins_at_mark() * rule.mm_per_coin
+    }
+
+    /// Size in coins at the mark (Deribit scales rates by it).
+    pub fn coins_at_mark(&self) -> Decimal {
+        match self.settlement {
+            Settlement::Linear => self.qty,
+            Settlement::Inverse => self.notional(self.mark_price),
+        }
+    }
+
+    /// The maintenance-margin line of tier `index`.
+    pub fn line(&self, index: usize) -> MmLine {
+        match &self.rule {
+            MarginRule::Tiered { table, cum, fee, .. } => {
+                let Some(tier) = self.rule.tiers().get(index) else {
+                    return MmLine {
+                        fixed: Decimal::ZERO,
+                        slope: Decimal::ZERO,
+                    };
+                };
+                let cum = cum.get(index).copied().unwrap_or_default();
+                match table.basis {
+                    TierBasis::Notional => MmLine {
+                        fixed: -cum,
+                        slope: self.qty * (tier.mmr + fee),
+                    },
+                    TierBasis::EntryValue => MmLine {
+                        fixed: self.notional(self.entry_price) * (tier.mmr + fee) - cum,
+                        slope: Decimal::ZERO,
+                    },
+                    TierBasis::Contracts => MmLine {
+                        fixed: Decimal::ZERO,
+                        slope: self.qty * (tier.mmr + fee),
+                    },
+                }
+            }
+            MarginRule::Scaled(rule) => MmLine {
+                fixed: Decimal::ZERO,
+                slope: self.qty * self.scaled_mm_rate(rule),
+            },
+        }
+    }
+
+    /// Maintenance margin in the margin asset at price `p`.
+    pub fn maintenance_margin(&self, p: Decimal) -> Decimal {
+        let line = self.line(self.regime_at(p).index);
+        eval_line(self.settlement, line, p)
+    }
+
+    /// The maintenance-margin rate in force at price `p` (tier MMR plus fee, or Deribit rate).
+    pub fn mm_rate(&self, p: Decimal) -> Decimal {
+        match &self.rule {
+            MarginRule::Tiered { fee, .. } => {
+                let index = self.regime_at(p).index;
+                self.rule.tiers().get(index).map_or(Decimal::ZERO, |t| t.mmr + fee)
+            }
+            MarginRule::Scaled(rule) => self.scaled_mm_rate(rule),
+        }
+    }
+
+    /// The highest leverage the rule allows at price `p`, if published.
+    pub fn max_leverage(&self, p: Decimal) -> Option<Decimal> {
+        match &self.rule {
+            MarginRule::Tiered { .. } => {
+                let index = self.regime_at(p).index;
+                self.rule.tiers().get(index).and_then(|t| t.max_leverage)
+            }
+            MarginRule::Scaled(rule) => {
+                let rate = rule.im_base + self.coins_at_mark() * rule.im_per_coin;
+                (rate > Decimal::ZERO).then(|| Decimal::ONE / rate)
+            }
+        }
+    }
+
+    /// The price at which equity `e + own PnL` equals `other_mm + own MM`, where `e` is the
+    /// wallet plus every other position's PnL (in the margin asset). With `mm_counts = false`
+    /// the maintenance margin is left out: the bankruptcy price.
+    ///
+    /// Returns `None` when no positive price satisfies it (a long that cannot be liquidated,
+    /// Binance's "--").
+    pub fn solve_price(&self, e: Decimal, other_mm: Decimal, mm_counts: bool) -> Option<Decimal> {
+        let budget = e - other_mm;
+        if !mm_counts {
+            return self.solve_line(
+                budget,
+                MmLine {
+                    fixed: Decimal::ZERO,
+                    slope: Decimal::ZERO,
+                },
+            );
+        }
+        if !self.price_dependent_tiers() {
+            return self.solve_line(budget, self.line(self.regime_at(self.mark_price).index));
+        }
+        let tiers = self.rule.tiers().len().max(1);
+        // Start with the tier at the mark, then the others: the tier that contains its own
+        // solution is the answer (equity − MM is monotone in P, so there is at most one).
+        let start = self.regime_at(self.mark_price).index;
+        let order = std::iter::once(start).chain((0..tiers).filter(|i| *i != start));
+        for index in order {
+            if let Some(price) = self.solve_line(budget, self.line(index))
+                && self.regime_at(price).index == index
+            {
+                return Some(price);
+            }
+        }
+        None
+    }
+
+    /// Solves `budget + own PnL(P) = line(P)` for `P > 0`.
+    fn solve_line(&self, budget: Decimal, line: MmLine) -> Option<Decimal> {
+        let s = self.side;
+        let q = self.qty;
+        let price = match self.settlement {
+            Settlement::Linear => {
+                // budget + s·q·(P − EP) = fixed + slope·P  ⇒  P = (fixed + s·q·EP − budget) / (s·q − slope)
+                let denominator = s * q - line.slope;
+                if denominator.is_zero() {
+                    return None;
+                }
+                (line.fixed + s * q * self.entry_price - budget).checked_div(denominator)?
+            }
+            Settlement::Inverse => {
+                // budget + s·Q/EP − s·Q/P = fixed + slope/P  ⇒  P = (s·Q + slope) / (budget + s·Q/EP − fixed)
+                if self.entry_price.is_zero() {
+                    return None;
+                }
+                let denominator = budget + s * q / self.entry_price - line.fixed;
+                if denominator.is_zero() {
+                    return None;
+                }
+                (s * q + line.slope).checked_div(denominator)?
+            }
+        };
+        (price > Decimal::ZERO).then_some(price)
+    }
+}
+
+/// Value of a maintenance-margin line at price `p`.
+pub fn eval_line(settlement: Settlement, line: MmLine, p: Decimal) -> Decimal {
+    match settlement {
+        Settlement::Linear => line.fixed + line.slope * p,
+        Settlement::Inverse => {
+            if p.is_zero() {
+                line.fixed
+            } else {
+                line.fixed + line.slope / p
+            }
+        }
+    }
+}

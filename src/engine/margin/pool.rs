@@ -1,0 +1,955 @@
+//! Margin pools of derivatives accounts: which collateral backs which positions, and the
+//! account-level solve for the uniform move that liquidates a pool.
+//!
+//! A cross account has one pool per margin asset: the quote pool (stablecoins, linear
+//! contracts) and one coin pool per coin of inverse contracts (Binance COIN-M and Bybit inverse
+//! margin each coin separately). In isolated mode every position is its own pool, funded by
+//! its isolated margin.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::leg::{Leg, MarginRule};
+use super::{
+    Context, ResolvedRule, bybit, deribit, distance_pct, distance_sigma, margin_ratio,
+    margin_ratio_definition, mode_note, position_path, resolve_rule, side_of,
+    venue_formula_is_derived,
+};
+use crate::engine::result::{AccountRisk, Excluded, MarginReport, PositionRisk};
+use crate::model::params::TierBasis;
+use crate::model::{Account, MarginMode, Position, PositionKind, Settlement, Venue};
+
+/// A leg in a pool, with the file coordinates and notes its row needs.
+struct PoolLeg<'a> {
+    position_index: usize,
+    leg: Leg<'a>,
+    resolved: ResolvedRule<'a>,
+    leverage: Option<Decimal>,
+    /// Isolated margin (only in isolated pools).
+    isolated_margin: Option<Decimal>,
+    symbol: String,
+    underlying: String,
+    kind: PositionKind,
+    size: Decimal,
+}
+
+/// An option priced into a pool: its value and margin are held fixed when prices move.
+struct FixedItem {
+    position_index: usize,
+    symbol: String,
+    underlying: String,
+    size: Decimal,
+    mark_price_usd: Decimal,
+    underlying_usd: Decimal,
+    notional_usd: Decimal,
+    value: Decimal,
+    initial_margin: Decimal,
+    maintenance_margin: Decimal,
+    approximate: bool,
+    notes: Vec<String>,
+}
+
+/// Collateral and positions sharing one margin balance.
+struct Pool<'a> {
+    /// `USDT`, `USD`, or a coin.
+    asset: String,
+    /// USD per unit of `asset`.
+    asset_usd: Decimal,
+    /// Collateral that does not move with the underlyings, in `asset`.
+    wallet: Decimal,
+    /// Non-margin coins valued in `asset` at their marks (after haircut): they move with the
+    /// uniform move.
+    moving: Decimal,
+    legs: Vec<PoolLeg<'a>>,
+    fixed: Vec<FixedItem>,
+    isolated: bool,
+}
+
+impl Pool<'_> {
+    fn new(asset: &str, asset_usd: Decimal, isolated: bool) -> Self {
+        Pool {
+            asset: asset.to_owned(),
+            asset_usd,
+            wallet: Decimal::ZERO,
+            moving: Decimal::ZERO,
+            legs: Vec::new(),
+            fixed: Vec::new(),
+            isolated,
+        }
+    }
+}
+
+/// The stablecoin a linear pool is kept in: the account's only stablecoin, else `USD`.
+fn quote_asset(context: &Context<'_>, account: &Account) -> String {
+    let mut stables = account
+        .collateral
+        .iter()
+        .filter(|c| context.library.stablecoin(&c.asset).is_some())
+        .map(|c| c.asset.to_ascii_uppercase());
+    match (stables.next(), stables.next()) {
+        (Some(first), None) => first,
+        _ => match account.venue {
+            Venue::Hyperliquid | Venue::DydxV4 => "USDC".to_owned(),
+            _ => "USD".to_owned(),
+        },
+    }
+}
+
+fn exclude(report: &mut MarginReport, account: usize, position: usize, reason: String) {
+    report.excluded.push(Excluded {
+        path: position_path(account, position),
+        reason,
+    });
+}
+
+/// Analyzes a derivatives account (Binance, Bybit, OKX, Deribit, Hyperliquid, dYdX).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass that builds the pools, prices them and writes the rows; splitting it \
+              would scatter the shared state across several functions"
+)]
+pub fn analyze_derivatives(
+    context: &mut Context<'_>,
+    index: usize,
+    account: &Account,
+    report: &mut MarginReport,
+) -> AccountRisk {
+    let library = context.library;
+    let market = context.market;
+    let quote = quote_asset(context, account);
+    let quote_usd = context.asset_usd(&quote, report).unwrap_or(Decimal::ONE);
+    let isolated_mode = account.margin_mode == MarginMode::Isolated;
+    let mut account_notes: Vec<String> = mode_note(account.margin_mode)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let mut approximate = account.margin_mode == MarginMode::Portfolio;
+
+    // Pool 0 is the quote pool; coin pools follow; isolated pools after them.
+    let mut pools: Vec<Pool<'_>> = vec![Pool::new(&quote, quote_usd, false)];
+    let coin_pool = |pools: &mut Vec<Pool<'_>>, coin: &str, coin_usd: Decimal| -> usize {
+        if let Some(found) = pools
+            .iter()
+            .position(|p| !p.isolated && p.asset.eq_ignore_ascii_case(coin))
+        {
+            return found;
+        }
+        pools.push(Pool::new(coin, coin_usd, false));
+        pools.len() - 1
+    };
+
+    for (position_index, position) in account.positions.iter().enumerate() {
+        let (symbol, underlying, settlement, size, contract_size, entry, leverage, isolated) =
+            match position {
+                Position::Perpetual(p) => (
+                    &p.symbol,
+                    &p.underlying,
+                    p.settlement,
+                    p.size,
+                    p.contract_size,
+                    p.entry_price,
+                    p.leverage,
+                    p.isolated_margin,
+                ),
+                Position::Future(f) => (
+                    &f.symbol,
+                    &f.underlying,
+                    f.settlement,
+                    f.size,
+                    f.contract_size,
+                    f.entry_price,
+                    f.leverage,
+                    f.isolated_margin,
+                ),
+                Position::Option(option) => {
+                    add_option(context, account, index, position_index, option, &mut pools, report);
+                    continue;
+                }
+                other => {
+                    exclude(
+                        report,
+                        index,
+                        position_index,
+                        format!(
+                            "{} holds no {}",
+                            account.venue.display_name(),
+                            other.kind().display_name()
+                        ),
+                    );
+                    continue;
+                }
+            };
+        if size.is_zero() {
+            exclude(report, index, position_index, "size is zero".to_owned());
+            continue;
+        }
+        let underlying_key = library.priced_as(underlying).to_ascii_uppercase();
+        let Some(underlying_usd) = market.asset_usd(&underlying_key, library).map(|q| q.price_usd)
+        else {
+            exclude(
+                report,
+                index,
+                position_index,
+                format!(
+                    "no price for {underlying}: add a price override (USD per {underlying}) to include it"
+                ),
+            );
+            continue;
+        };
+        let (pool_asset, pool_usd) = match settlement {
+            Settlement::Linear => (quote.clone(), quote_usd),
+            Settlement::Inverse => (underlying_key.clone(), underlying_usd),
+        };
+        let mark = match market.get(symbol) {
+            Some(contract) => contract.price_usd,
+            None => match settlement {
+                Settlement::Linear => underlying_usd.checked_div(quote_usd).unwrap_or(underlying_usd),
+                Settlement::Inverse => underlying_usd,
+            },
+        };
+        let contract_size = match (settlement, contract_size) {
+            (_, Some(cs)) => cs,
+            (Settlement::Linear, None) => Decimal::ONE,
+            (Settlement::Inverse, None) => {
+                exclude(
+                    report,
+                    index,
+                    position_index,
+                    "inverse contract without contract_size (USD per contract)".to_owned(),
+                );
+                continue;
+            }
+        };
+        let Some(resolved) = resolve_rule(library, account, symbol, settlement, &mut context.cums)
+        else {
+            exclude(
+                report,
+                index,
+                position_index,
+                format!(
+                    "no margin parameters for {symbol} at {}",
+                    account.venue.display_name()
+                ),
+            );
+            continue;
+        };
+        let leg = Leg {
+            settlement,
+            side: if size.is_sign_negative() {
+                Decimal::NEGATIVE_ONE
+            } else {
+                Decimal::ONE
+            },
+            qty: size.abs() * contract_size,
+            contracts: size.abs(),
+            entry_price: entry,
+            mark_price: mark,
+            rule: resolved.rule.clone(),
+        };
+        let pool_leg = PoolLeg {
+            position_index,
+            isolated_margin: None,
+            leg,
+            resolved,
+            leverage,
+            symbol: symbol.clone(),
+            underlying: underlying_key.clone(),
+            kind: position.kind(),
+            size,
+        };
+        if isolated_mode {
+            // Isolated margin: as given, else the initial margin at entry implied by leverage.
+            let margin = isolated.or_else(|| {
+                leverage.and_then(|lev| pool_leg.leg.notional(entry).checked_div(lev))
+            });
+            let Some(margin) = margin else {
+                exclude(
+                    report,
+                    index,
+                    position_index,
+                    "isolated position without leverage or isolated_margin".to_owned(),
+                );
+                continue;
+            };
+            let mut pool = Pool::new(&pool_asset, pool_usd, true);
+            pool.wallet = margin;
+            pool.legs.push(PoolLeg {
+                isolated_margin: Some(margin),
+                ..pool_leg
+            });
+            pools.push(pool);
+        } else {
+            let target = match settlement {
+                Settlement::Linear => 0,
+                Settlement::Inverse => coin_pool(&mut pools, &pool_asset, pool_usd),
+            };
+            pools[target].legs.push(pool_leg);
+        }
+    }
+
+    // Collateral into the pools. Inverse-only venues margin every coin in its own pool.
+    let inverse_venue = matches!(account.venue, Venue::BinanceCoinm | Venue::BybitInverse);
+    let mut collateral_usd = Decimal::ZERO;
+    for (entry, collateral) in account.collateral.iter().enumerate() {
+        let asset = collateral.asset.to_ascii_uppercase();
+        let Some(price) = context.asset_usd(&asset, report) else {
+            report.excluded.push(Excluded {
+                path: super::collateral_path(index, entry),
+                reason: format!("no price for {asset}: add a price override to count it"),
+            });
+            continue;
+        };
+        collateral_usd += collateral.amount * price;
+        if library.stablecoin(&asset).is_some() {
+            let amount = if asset == pools[0].asset {
+                collateral.amount
+            } else {
+                (collateral.amount * price)
+                    .checked_div(quote_usd)
+                    .unwrap_or_default()
+            };
+            pools[0].wallet += amount;
+            continue;
+        }
+        let existing = pools
+            .iter()
+            .position(|p| !p.isolated && p.asset.eq_ignore_ascii_case(&asset));
+        if let Some(found) = existing {
+            pools[found].wallet += collateral.amount;
+        } else if inverse_venue {
+            let found = coin_pool(&mut pools, &asset, price);
+            pools[found].wallet += collateral.amount;
+        } else {
+            let haircut = library.haircut(account.venue, &asset);
+            let kept = Decimal::ONE - haircut.map_or(Decimal::ZERO, |h| h.haircut);
+            if haircut.is_none() {
+                approximate = true;
+                account_notes.push(format!(
+                    "{asset} collateral valued at 100 %: {}'s haircut for it is not bundled.",
+                    account.venue.display_name()
+                ));
+            }
+            pools[0].moving += (collateral.amount * price * kept)
+                .checked_div(quote_usd)
+                .unwrap_or_default();
+        }
+    }
+    if isolated_mode {
+        // Isolated margins come out of the account's collateral; what is left is free.
+        let committed: Vec<(String, Decimal)> = pools
+            .iter()
+            .filter(|p| p.isolated)
+            .map(|p| (p.asset.clone(), p.wallet))
+            .collect();
+        for (asset, margin) in committed {
+            if let Some(home) = pools
+                .iter_mut()
+                .find(|p| !p.isolated && p.asset.eq_ignore_ascii_case(&asset))
+            {
+                home.wallet -= margin;
+            }
+        }
+    }
+
+    // Price every pool.
+    let mut equity_usd = Decimal::ZERO;
+    let mut mm_usd = Decimal::ZERO;
+    let mut im_usd = Decimal::ZERO;
+    let mut gross_usd = Decimal::ZERO;
+    let mut moves: Vec<f64> = Vec::new();
+    let mut worst_ratio: Option<Decimal> = None;
+    for pool in &pools {
+        let upnls: Vec<Decimal> = pool
+            .legs
+            .iter()
+            .map(|l| l.leg.upnl(l.leg.mark_price))
+            .collect();
+        let mms: Vec<Decimal> = pool
+            .legs
+            .iter()
+            .map(|l| l.leg.maintenance_margin(l.leg.mark_price))
+            .collect();
+        let fixed_value: Decimal = pool.fixed.iter().map(|f| f.value).sum();
+        let fixed_mm: Decimal = pool.fixed.iter().map(|f| f.maintenance_margin).sum();
+        let fixed_im: Decimal = pool.fixed.iter().map(|f| f.initial_margin).sum();
+        let total_upnl: Decimal = upnls.iter().sum();
+        let total_mm: Decimal = mms.iter().sum::<Decimal>() + fixed_mm;
+        let base = pool.wallet + pool.moving + fixed_value;
+        let equity = base + total_upnl;
+        let mut pool_im = fixed_im;
+        for (i, pool_leg) in pool.legs.iter().enumerate() {
+            let leg = &pool_leg.leg;
+            let mark = leg.mark_price;
+            let others_equity = base + total_upnl - upnls[i];
+            let others_mm = total_mm - mms[i];
+            let notional = leg.notional(mark);
+            let initial_margin = initial_margin(pool_leg, notional);
+            pool_im += initial_margin;
+            let bybit_inverse_cross = account.venue == Venue::BybitInverse
+                && !pool.isolated
+                && leg.settlement == Settlement::Inverse;
+            let mut notes = pool_leg.resolved.notes.clone();
+            let mut leg_approximate = pool_leg.resolved.approximate
+                || venue_formula_is_derived(account.venue)
+                || account.margin_mode == MarginMode::Portfolio;
+            let (liquidation, bankruptcy) = if bybit_inverse_cross {
+                let fee = account
+                    .venue_parameters
+                    .as_ref()
+                    .and_then(|o| o.taker_fee_rate)
+                    .or_else(|| library.venue(account.venue).and_then(|v| v.taker_fee_rate))
+                    .unwrap_or_default();
+                let tick = tick_of(&pool_leg.resolved);
+                let prices = bybit::cross_inverse(
+                    leg.side,
+                    leg.qty,
+                    leg.entry_price,
+                    others_equity - others_mm,
+                    leg.mm_rate(mark),
+                    fee,
+                    tick,
+                );
+                notes.push(format!(
+                    "Bybit inverse cross: closing fee at {fee} counted at the bankruptcy price \
+                     (venue-margin.md §3.4)."
+                ));
+                if leg.side.is_sign_negative() {
+                    leg_approximate = true;
+                    notes.push(
+                        "Short side derived by symmetry from Bybit's long formula: approximate."
+                            .to_owned(),
+                    );
+                }
+                (prices.map(|p| p.0), prices.map(|p| p.1))
+            } else {
+                let lp = leg.solve_price(others_equity, others_mm, true);
+                // Bybit publishes bankruptcy prices; the other venues do not show one.
+                let bp = matches!(account.venue, Venue::BybitLinear | Venue::BybitInverse)
+                    .then(|| leg.solve_price(others_equity, Decimal::ZERO, false))
+                    .flatten();
+                (lp, bp)
+            };
+            let regime = leg.regime_at(mark);
+            if regime.beyond_table {
+                leg_approximate = true;
+                notes.push(
+                    "The position is larger than the table's last tier: that tier is used."
+                        .to_owned(),
+                );
+            }
+            if !pool.fixed.is_empty() {
+                leg_approximate = true;
+                notes.push(
+                    "Options in the same margin pool are held at their marks in this solve."
+                        .to_owned(),
+                );
+            }
+            notes.insert(0, mm_formula(leg, &pool.asset, mms[i]));
+            if let Some(lp) = liquidation {
+                notes.insert(
+                    1,
+                    if pool.isolated {
+                        format!(
+                            "Liquidation where isolated margin {} {} plus PnL equals maintenance margin.",
+                            pool.wallet.round_dp(2),
+                            pool.asset
+                        )
+                    } else {
+                        format!(
+                            "Liquidation at {}: where the pool's equity equals its maintenance \
+                             margin, other positions held at their marks.",
+                            lp.round_dp(4)
+                        )
+                    },
+                );
+            }
+            let notional_usd = notional_usd(leg, pool.asset_usd);
+            gross_usd += notional_usd;
+            let underlying_vol = market.daily_vol.get(&pool_leg.underlying).copied();
+            report.positions.push(PositionRisk {
+                account_index: index,
+                position_index: pool_leg.position_index,
+                account: account.label.clone(),
+                symbol: pool_leg.symbol.clone(),
+                underlying: pool_leg.underlying.clone(),
+                kind: pool_leg.kind,
+                side: side_of(pool_leg.size),
+                size: pool_leg.size,
+                entry_price: Some(leg.entry_price),
+                mark_price: mark,
+                notional_usd,
+                margin_asset: pool.asset.clone(),
+                initial_margin,
+                maintenance_margin: mms[i],
+                unrealized_pnl: upnls[i],
+                liquidation_price: liquidation,
+                bankruptcy_price: bankruptcy,
+                distance_to_liquidation_pct: liquidation.and_then(|lp| distance_pct(mark, lp)),
+                distance_to_liquidation_sigma: liquidation
+                    .and_then(|lp| distance_sigma(mark, lp, underlying_vol)),
+                mm_rate: Some(leg.mm_rate(mark)),
+                tier: Some(tier_label(pool_leg, regime.index)),
+                source: pool_leg.resolved.source.clone(),
+                approximate: leg_approximate,
+                notes,
+            });
+            approximate |= leg_approximate;
+        }
+        for item in &pool.fixed {
+            gross_usd += item.notional_usd;
+            approximate |= item.approximate;
+            report.positions.push(PositionRisk {
+                account_index: index,
+                position_index: item.position_index,
+                account: account.label.clone(),
+                symbol: item.symbol.clone(),
+                underlying: item.underlying.clone(),
+                kind: PositionKind::Option,
+                side: side_of(item.size),
+                size: item.size,
+                entry_price: None,
+                mark_price: item.mark_price_usd,
+                notional_usd: item.notional_usd,
+                margin_asset: pool.asset.clone(),
+                initial_margin: item.initial_margin,
+                maintenance_margin: item.maintenance_margin,
+                unrealized_pnl: Decimal::ZERO,
+                liquidation_price: None,
+                bankruptcy_price: None,
+                distance_to_liquidation_pct: None,
+                distance_to_liquidation_sigma: None,
+                mm_rate: None,
+                tier: None,
+                source: "Deribit standard option margin (third-party quote)".to_owned(),
+                approximate: item.approximate,
+                notes: item.notes.clone(),
+            });
+            let _ = item.underlying_usd;
+        }
+        equity_usd += equity * pool.asset_usd;
+        mm_usd += total_mm * pool.asset_usd;
+        im_usd += pool_im * pool.asset_usd;
+        if !pool.legs.is_empty() || !pool.fixed.is_empty() {
+            if pool.isolated {
+                if let Some(ratio) = margin_ratio(account.venue, equity, total_mm) {
+                    worst_ratio = Some(match (worst_ratio, account.venue) {
+                        (None, _) => ratio,
+                        (Some(w), Venue::Okx) => w.min(ratio),
+                        (Some(w), _) => w.max(ratio),
+                    });
+                }
+            }
+            if let Some(found) = uniform_move_pct(pool) {
+                moves.push(found);
+            }
+        }
+    }
+    let margin_ratio_value = if isolated_mode {
+        worst_ratio
+    } else {
+        margin_ratio(account.venue, equity_usd, mm_usd)
+    };
+    if isolated_mode {
+        account_notes.push(
+            "Isolated mode: the margin ratio shown is the worst position's; the move is the \
+             smallest that liquidates any position."
+                .to_owned(),
+        );
+    }
+    let (wallet_asset, wallet_balance) = wallet_of(&pools, collateral_usd);
+    let liquidation_move_pct = moves
+        .into_iter()
+        .min_by(|a, b| a.abs().total_cmp(&b.abs()));
+    AccountRisk {
+        index,
+        label: account.label.clone(),
+        venue: account.venue,
+        margin_mode: account.margin_mode,
+        margin_asset: wallet_asset,
+        wallet_balance,
+        equity_usd,
+        initial_margin_usd: im_usd,
+        maintenance_margin_usd: mm_usd,
+        margin_ratio: margin_ratio_value,
+        margin_ratio_definition: margin_ratio_definition(account.venue),
+        free_collateral_usd: equity_usd - im_usd,
+        leverage: gross_usd.checked_div(equity_usd),
+        health_factor: None,
+        available_borrows_usd: None,
+        liquidation_move_pct,
+        approximate,
+        notes: account_notes,
+    }
+}
+
+/// The account's wallet: in the pool asset when one pool holds everything, else in USD.
+fn wallet_of(pools: &[Pool<'_>], collateral_usd: Decimal) -> (String, Decimal) {
+    let funded: Vec<&Pool<'_>> = pools
+        .iter()
+        .filter(|p| !p.wallet.is_zero() || !p.moving.is_zero() || !p.legs.is_empty())
+        .collect();
+    let same_asset = funded
+        .windows(2)
+        .all(|w| w[0].asset.eq_ignore_ascii_case(&w[1].asset));
+    match funded.first() {
+        Some(first) if same_asset && funded.iter().all(|p| p.moving.is_zero()) => (
+            first.asset.clone(),
+            funded.iter().map(|p| p.wallet).sum(),
+        ),
+        _ => ("USD".to_owned(), collateral_usd),
+    }
+}
+
+/// Initial margin of a leg: isolated margin; else notional / declared leverage; else the
+/// rule's own initial rate (Deribit) or the tier's maximum leverage; else the maintenance
+/// margin (no initial rate known).
+fn initial_margin(pool_leg: &PoolLeg<'_>, notional: Decimal) -> Decimal {
+    if let Some(margin) = pool_leg.isolated_margin {
+        return margin;
+    }
+    let leg = &pool_leg.leg;
+    if let Some(leverage) = pool_leg.leverage
+        && let Some(im) = notional.checked_div(leverage)
+    {
+        return im;
+    }
+    if let MarginRule::Scaled(rule) = &leg.rule {
+        return notional * (rule.im_base + leg.coins_at_mark() * rule.im_per_coin);
+    }
+    leg.max_leverage(leg.mark_price)
+        .and_then(|max| notional.checked_div(max))
+        .unwrap_or_else(|| leg.maintenance_margin(leg.mark_price))
+}
+
+/// USD notional of a leg at its mark.
+fn notional_usd(leg: &Leg<'_>, pool_asset_usd: Decimal) -> Decimal {
+    leg.notional(leg.mark_price) * pool_asset_usd
+}
+
+fn tier_label(pool_leg: &PoolLeg<'_>, index: usize) -> String {
+    match &pool_leg.leg.rule {
+        MarginRule::Tiered { table, .. } => format!(
+            "{} tier {} of {}",
+            table.id,
+            index + 1,
+            pool_leg.leg.rule.tiers().len()
+        ),
+        MarginRule::Scaled(rule) => rule.id.clone(),
+    }
+}
+
+/// The price tick a Bybit bankruptcy price is rounded to (0.5 for BTCUSD, venue-margin.md §3.4).
+fn tick_of(resolved: &ResolvedRule<'_>) -> Option<Decimal> {
+    (resolved.name == "BTCUSD").then(|| Decimal::new(5, 1))
+}
+
+/// The maintenance-margin formula with the leg's numbers, for tooltips.
+fn mm_formula(leg: &Leg<'_>, asset: &str, mm: Decimal) -> String {
+    let mark = leg.mark_price;
+    let rate = leg.mm_rate(mark) * Decimal::ONE_HUNDRED;
+    match &leg.rule {
+        MarginRule::Tiered {
+            table, cum, fee, ..
+        } => {
+            let index = leg.regime_at(mark).index;
+            let cum = cum.get(index).copied().unwrap_or_default();
+            match table.basis {
+                TierBasis::Notional => format!(
+                    "MM = notional {} × {}% − maintenance amount {} = {} {asset}",
+                    leg.notional(mark).round_dp(4),
+                    rate.normalize(),
+                    cum.normalize(),
+                    mm.round_dp(4)
+                ),
+                TierBasis::EntryValue => format!(
+                    "MM = position value at entry {} × {}% − MMD {} = {} {asset}",
+                    leg.notional(leg.entry_price).round_dp(4),
+                    rate.normalize(),
+                    cum.normalize(),
+                    mm.round_dp(4)
+                ),
+                TierBasis::Contracts => format!(
+                    "MM = notional {} × ({}% MMR incl. {}% fee) = {} {asset} (tier by {} contracts)",
+                    leg.notional(mark).round_dp(4),
+                    rate.normalize(),
+                    (*fee * Decimal::ONE_HUNDRED).normalize(),
+                    mm.round_dp(4),
+                    leg.contracts
+                ),
+            }
+        }
+        MarginRule::Scaled(_) => format!(
+            "MM = notional {} × {}% = {} {asset}",
+            leg.notional(mark).round_dp(4),
+            rate.round_dp(6).normalize(),
+            mm.round_dp(4)
+        ),
+    }
+}
+
+/// Prices an option into its pool (Deribit standard margin), or excludes it with the reason.
+fn add_option(
+    context: &mut Context<'_>,
+    account: &Account,
+    index: usize,
+    position_index: usize,
+    option: &crate::model::OptionContract,
+    pools: &mut Vec<Pool<'_>>,
+    report: &mut MarginReport,
+) {
+    let library = context.library;
+    let Some(premium_usd) = context.market.get(&option.symbol).map(|q| q.price_usd) else {
+        exclude(
+            report,
+            index,
+            position_index,
+            format!(
+                "no price for option {}: add a price override (USD per unit of {}) to include \
+                 its value and margin; its delta needs an implied volatility, which is not \
+                 known yet",
+                option.symbol, option.underlying
+            ),
+        );
+        return;
+    };
+    let underlying_key = library.priced_as(&option.underlying).to_ascii_uppercase();
+    let Some(underlying_usd) = context
+        .market
+        .asset_usd(&underlying_key, library)
+        .map(|q| q.price_usd)
+    else {
+        exclude(
+            report,
+            index,
+            position_index,
+            format!("no price for {}", option.underlying),
+        );
+        return;
+    };
+    let units = option.size * option.contract_size;
+    let value_usd = units * premium_usd;
+    let rule = library
+        .venue(account.venue)
+        .and_then(|v| v.option_margin.as_ref());
+    let (pool_index, to_pool) = match option.settlement {
+        Settlement::Inverse => {
+            let found = pools
+                .iter()
+                .position(|p| !p.isolated && p.asset.eq_ignore_ascii_case(&underlying_key));
+            let found = found.unwrap_or_else(|| {
+                pools.push(Pool::new(&underlying_key, underlying_usd, false));
+                pools.len() - 1
+            });
+            (found, underlying_usd)
+        }
+        Settlement::Linear => (0, pools[0].asset_usd),
+    };
+    let mut notes = vec![format!(
+        "Valued at {premium_usd} USD per {} (manual price); held fixed when prices move.",
+        option.underlying
+    )];
+    let (im_usd, mm_usd) = match (rule, option.size.is_sign_negative()) {
+        (_, false) => {
+            notes.push("Long option: no margin beyond the premium paid.".to_owned());
+            (Decimal::ZERO, Decimal::ZERO)
+        }
+        (Some(rule), true) => {
+            let (im, mm) = deribit::short_option_margin(
+                rule,
+                option.right,
+                option.strike,
+                underlying_usd,
+                premium_usd,
+            );
+            notes.push(format!(
+                "Short option margin per {} (Deribit standard, third-party quote): IM {} / MM {} \
+                 of the underlying.",
+                option.underlying,
+                im.round_dp(6),
+                mm.round_dp(6)
+            ));
+            let scale = units.abs() * underlying_usd;
+            (im * scale, mm * scale)
+        }
+        (None, true) => {
+            notes.push(format!(
+                "{} option margin rules are not in the reference: no margin counted.",
+                account.venue.display_name()
+            ));
+            (Decimal::ZERO, Decimal::ZERO)
+        }
+    };
+    let to_asset = |usd: Decimal| usd.checked_div(to_pool).unwrap_or_default();
+    pools[pool_index].fixed.push(FixedItem {
+        position_index,
+        symbol: option.symbol.clone(),
+        underlying: underlying_key,
+        size: option.size,
+        mark_price_usd: premium_usd,
+        underlying_usd,
+        notional_usd: (units * underlying_usd).abs(),
+        value: to_asset(value_usd),
+        initial_margin: to_asset(im_usd),
+        maintenance_margin: to_asset(mm_usd),
+        approximate: true,
+        notes,
+    });
+}
+
+/// f64 model of one leg's maintenance margin, for the uniform-move search.
+enum MmModel {
+    Constant(f64),
+    Rate(f64),
+    Tiered {
+        caps: Vec<f64>,
+        rates: Vec<f64>,
+        cums: Vec<f64>,
+    },
+}
+
+struct FastLeg {
+    inverse: bool,
+    side: f64,
+    qty: f64,
+    entry: f64,
+    mark: f64,
+    mm: MmModel,
+}
+
+fn f(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or(0.0)
+}
+
+impl FastLeg {
+    fn new(leg: &Leg<'_>) -> Self {
+        let mm = match &leg.rule {
+            MarginRule::Tiered { table, cum, fee, .. } => match table.basis {
+                TierBasis::Notional => MmModel::Tiered {
+                    caps: leg
+                        .rule
+                        .tiers()
+                        .iter()
+                        .map(|t| t.cap.map_or(f64::INFINITY, f))
+                        .collect(),
+                    rates: leg.rule.tiers().iter().map(|t| f(t.mmr + fee)).collect(),
+                    cums: cum.iter().map(|c| f(*c)).collect(),
+                },
+                TierBasis::EntryValue => MmModel::Constant(f(leg.maintenance_margin(leg.mark_price))),
+                TierBasis::Contracts => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
+            },
+            MarginRule::Scaled(_) => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
+        };
+        FastLeg {
+            inverse: leg.settlement == Settlement::Inverse,
+            side: f(leg.side),
+            qty: f(leg.qty),
+            entry: f(leg.entry_price),
+            mark: f(leg.mark_price),
+            mm,
+        }
+    }
+
+    /// Equity contribution minus maintenance margin at a uniform move `x`.
+    fn surplus(&self, x: f64) -> f64 {
+        let p = self.mark * (1.0 + x);
+        let (upnl, notional) = if self.inverse {
+            (
+                self.side * self.qty * (1.0 / self.entry - 1.0 / p),
+                self.qty / p,
+            )
+        } else {
+            (self.side * self.qty * (p - self.entry), self.qty * p)
+        };
+        let mm = match &self.mm {
+            MmModel::Constant(mm) => *mm,
+            MmModel::Rate(rate) => notional * rate,
+            MmModel::Tiered { caps, rates, cums } => {
+                let i = caps
+                    .iter()
+                    .position(|cap| notional <= *cap)
+                    .unwrap_or(caps.len().saturating_sub(1));
+                notional * rates.get(i).copied().unwrap_or(0.0) - cums.get(i).copied().unwrap_or(0.0)
+            }
+        };
+        upnl - mm
+    }
+}
+
+/// The uniform move of every underlying, in percent, at which the pool's equity equals its
+/// maintenance margin: the root nearest zero within −99.9 % .. +900 %. A statistic for people,
+/// so it is solved in `f64` (liquidation prices stay exact `Decimal`): a coarse grid finds the
+/// first sign change on each side, then the Illinois variant of regula falsi narrows it to
+/// 1e-9. Tier changes are evaluated at every step.
+fn uniform_move_pct(pool: &Pool<'_>) -> Option<f64> {
+    let legs: Vec<FastLeg> = pool.legs.iter().map(|l| FastLeg::new(&l.leg)).collect();
+    let fixed: f64 = pool
+        .fixed
+        .iter()
+        .map(|i| f(i.value - i.maintenance_margin))
+        .sum();
+    let wallet = f(pool.wallet) + fixed;
+    let moving = f(pool.moving);
+    let surplus =
+        |x: f64| wallet + moving * (1.0 + x) + legs.iter().map(|l| l.surplus(x)).sum::<f64>();
+    uniform_move_of(surplus)
+}
+
+/// The root of `surplus` nearest zero (see [`uniform_move_pct`]), in percent.
+pub fn uniform_move_of(surplus: impl Fn(f64) -> f64) -> Option<f64> {
+    const DOWN: [f64; 13] = [
+        -0.01, -0.02, -0.05, -0.1, -0.15, -0.2, -0.3, -0.4, -0.5, -0.65, -0.8, -0.9, -0.999,
+    ];
+    const UP: [f64; 13] = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 4.0, 9.0];
+    let f0 = surplus(0.0);
+    if f0 <= 0.0 {
+        return Some(0.0);
+    }
+    let mut best: Option<f64> = None;
+    for grid in [DOWN, UP] {
+        let (mut a, mut fa): (f64, f64) = (0.0, f0);
+        for &b in &grid {
+            if best.is_some_and(|found: f64| found.abs() < a.abs()) {
+                break;
+            }
+            let fb = surplus(b);
+            if fb <= 0.0 {
+                let root = illinois(&surplus, a, fa, b, fb);
+                if best.is_none_or(|found| root.abs() < found.abs()) {
+                    best = Some(root);
+                }
+                break;
+            }
+            (a, fa) = (b, fb);
+        }
+    }
+    best.map(|x| x * 100.0)
+}
+
+/// Illinois regula falsi on a bracket with `fa > 0 ≥ fb`.
+fn illinois(g: &impl Fn(f64) -> f64, mut a: f64, mut fa: f64, mut b: f64, mut fb: f64) -> f64 {
+    let mut side = 0;
+    for _ in 0..100 {
+        if (b - a).abs() < 1e-9 {
+            break;
+        }
+        let c = (a * fb - b * fa) / (fb - fa);
+        let fc = g(c);
+        if fc > 0.0 {
+            (a, fa) = (c, fc);
+            if side == 1 {
+                fb /= 2.0;
+            }
+            side = 1;
+        } else {
+            (b, fb) = (c, fc);
+            if side == -1 {
+                fa /= 2.0;
+            }
+            side = -1;
+        }
+        if fc == 0.0 {
+            return c;
+        }
+    }
+    b
+}

@@ -1,0 +1,82 @@
+//! The market snapshot the engine prices positions with.
+//!
+//! Until the market-data issue lands, prices come from the portfolio file's manual overrides.
+//! The snapshot keeps where each price came from so the report can say so, and stablecoins
+//! without a price are valued at their peg with the assumption listed.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::model::Portfolio;
+use crate::model::params::ParameterLibrary;
+
+/// Where a price came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PriceSource {
+    /// Typed into the portfolio file (`price_overrides`); the note says why.
+    Manual {
+        /// The override's note.
+        note: String,
+    },
+    /// No price known: a stablecoin taken at its peg.
+    Peg,
+}
+
+/// One price in USD.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    /// USD per unit (for a contract symbol: the contract's mark in its quote currency).
+    pub price_usd: Decimal,
+    /// Where it came from.
+    pub source: PriceSource,
+}
+
+/// Prices and volatilities at one moment.
+#[derive(Clone, Debug, Default)]
+pub struct MarketSnapshot {
+    /// Keyed by upper-case asset ticker (`BTC`) or venue symbol (`BTCUSDT`).
+    pub prices: BTreeMap<String, Quote>,
+    /// Daily volatility (standard deviation of daily log returns) per underlying, when known.
+    pub daily_vol: BTreeMap<String, f64>,
+}
+
+impl MarketSnapshot {
+    /// The snapshot of a portfolio file's manual prices.
+    pub fn from_overrides(portfolio: &Portfolio) -> Self {
+        let mut snapshot = Self::default();
+        for price in &portfolio.price_overrides {
+            snapshot.prices.insert(
+                price.symbol.to_ascii_uppercase(),
+                Quote {
+                    price_usd: price.price_usd,
+                    source: PriceSource::Manual {
+                        note: price.note.clone(),
+                    },
+                },
+            );
+        }
+        snapshot
+    }
+
+    /// The price of `key` (symbol or ticker), case-insensitive.
+    pub fn get(&self, key: &str) -> Option<&Quote> {
+        self.prices.get(&key.to_ascii_uppercase())
+    }
+
+    /// The USD price of an asset: its own quote, else the quote of what it wraps, else its
+    /// peg if it is a stablecoin. `None` when nothing is known.
+    pub fn asset_usd(&self, asset: &str, library: &ParameterLibrary) -> Option<Quote> {
+        if let Some(quote) = self.get(asset) {
+            return Some(quote.clone());
+        }
+        let priced_as = library.priced_as(asset);
+        if let Some(quote) = self.get(priced_as) {
+            return Some(quote.clone());
+        }
+        library.stablecoin(asset).map(|coin| Quote {
+            price_usd: coin.peg_usd,
+            source: PriceSource::Peg,
+        })
+    }
+}
