@@ -8,6 +8,8 @@
 
 mod cli;
 mod common;
+mod engine;
+mod engine_props;
 mod malformed;
 mod portfolio_files;
 mod save;

@@ -134,11 +134,12 @@ impl Leg<'_> {
     pub fn regime_at(&self, p: Decimal) -> Regime {
         match &self.rule {
             MarginRule::Tiered { table, .. } => {
-                let (index, beyond_table) =
-                    tier_index(self.rule.tiers(), self.tier_amount(table.basis, p));
+                let tiers = self.rule.tiers();
+                let (index, beyond) = tier_index(tiers, self.tier_amount(table.basis, p));
                 Regime {
                     index,
-                    beyond_table,
+                    // A first-tier stand-in is open-ended by design, not "beyond" its table.
+                    beyond_table: beyond && tiers.len() == table.tiers.len(),
                 }
             }
             MarginRule::Scaled(_) => Regime {

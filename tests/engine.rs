@@ -1,0 +1,508 @@
+//! Margin engine against the venues' published statements and worked examples
+//! (../shared/reference/venue-margin.md) and against hand computations written out here.
+
+use riskdeck::engine::margin::{aave, binance, bybit, deribit, dydx, hyperliquid, okx};
+use riskdeck::engine::{MarginReport, analyze_with_file_prices};
+use riskdeck::model::params::{
+    CloseFactorRule, LendingReserve, Tier, TierBasis, TierTable, library, maintenance_amounts,
+    tier_index,
+};
+use riskdeck::model::{Portfolio, Venue, parse_portfolio};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+/// A portfolio from RON text (accounts only, plus prices).
+fn portfolio(accounts: &str, prices: &[(&str, &str)]) -> Portfolio {
+    let overrides: String = prices
+        .iter()
+        .map(|(symbol, price)| format!("(symbol: \"{symbol}\", price_usd: \"{price}\"),"))
+        .collect();
+    let text = format!(
+        "(format_version: 1, name: \"t\", base_currency: USD, accounts: [{accounts}], \
+         price_overrides: [{overrides}])"
+    );
+    parse_portfolio(&text).unwrap_or_else(|problems| panic!("{problems:?}\n{text}"))
+}
+
+fn position<'a>(report: &'a MarginReport, symbol: &str) -> &'a riskdeck::engine::PositionRisk {
+    report
+        .positions
+        .iter()
+        .find(|p| p.symbol == symbol)
+        .unwrap_or_else(|| panic!("{symbol} not priced: {:?}", report.excluded))
+}
+
+fn tier(cap: Option<Decimal>, mmr: Decimal) -> Tier {
+    Tier {
+        cap,
+        mmr,
+        max_leverage: None,
+    }
+}
+
+fn table(id: &str, basis: TierBasis, tiers: Vec<Tier>) -> TierTable {
+    TierTable {
+        id: id.to_owned(),
+        symbols: vec![id.to_owned()],
+        basis,
+        tiers,
+        source: "test".to_owned(),
+        as_of: "test".to_owned(),
+        approximate: false,
+        note: String::new(),
+    }
+}
+
+/// Binance BTCUSDT brackets of the 2021-03-18 announcement (venue-margin.md §1.3), the table
+/// the FAQ's published statements were made with.
+fn binance_btcusdt_2021() -> TierTable {
+    let rows = [
+        (50_000, dec!(0.004)),
+        (250_000, dec!(0.005)),
+        (1_000_000, dec!(0.01)),
+        (10_000_000, dec!(0.025)),
+        (20_000_000, dec!(0.05)),
+        (50_000_000, dec!(0.10)),
+        (100_000_000, dec!(0.125)),
+        (200_000_000, dec!(0.15)),
+        (300_000_000, dec!(0.25)),
+        (500_000_000, dec!(0.50)),
+    ];
+    table(
+        "BTCUSDT",
+        TierBasis::Notional,
+        rows.iter()
+            .map(|(cap, mmr)| tier(Some(Decimal::from(*cap)), *mmr))
+            .collect(),
+    )
+}
+
+#[test]
+fn binance_faq_statements_hold_for_the_2021_table() {
+    let table = binance_btcusdt_2021();
+    let cum = maintenance_amounts(&table.tiers);
+    // "BTCUSDT notional 264,000 USDT → MMR 1 %"
+    let (index, _) = tier_index(&table.tiers, dec!(264000));
+    assert_eq!(table.tiers[index].mmr, dec!(0.01));
+    // "notional 500,000 USDT → maintenance amount 1,300 USDT" = 250,000 × (1 % − 0.5 %) + 50
+    let (index, _) = tier_index(&table.tiers, dec!(500000));
+    assert_eq!(cum[index], dec!(1300));
+    // The FAQ example's 16,300 is tier 4's amount: 1,000,000 × (2.5 % − 1 %) + 1,300.
+    assert_eq!(cum[3], dec!(16300));
+    // MM at 264,000: 264,000 × 1 % − 1,300 = 1,340.
+    assert_eq!(binance::maintenance_margin(&table, dec!(264000)), dec!(1340));
+}
+
+#[test]
+fn binance_coinm_published_example_and_amounts() {
+    let params = library().venue(Venue::BinanceCoinm).unwrap();
+    let table = &params.tier_tables[0];
+    // FAQ worked example: 100 BTCUSD contracts × 100 USD at mark 25,000 = 0.4 BTC, tier 1
+    // (0.4 %, cum 0) → MM = 0.4 × 0.4 % = 0.0016 BTC.
+    assert_eq!(binance::maintenance_margin(table, dec!(0.4)), dec!(0.0016));
+    let cum = maintenance_amounts(&table.tiers);
+    // Published maintenance amounts: tier 4 = 0.56 BTC, tier 5 = 50 × (5 % − 2.5 %) + 0.56 =
+    // 1.81 BTC, and 300 BTC (MMR 12.5 %) = 11.81 BTC.
+    assert_eq!(cum[3], dec!(0.56));
+    assert_eq!(cum[4], dec!(1.81));
+    let (index, _) = tier_index(&table.tiers, dec!(300));
+    assert_eq!(table.tiers[index].mmr, dec!(0.125));
+    assert_eq!(cum[index], dec!(11.81));
+}
+
+#[test]
+fn binance_coinm_isolated_liquidation_by_hand() {
+    let table = &library().venue(Venue::BinanceCoinm).unwrap().tier_tables[0];
+    // 100 contracts × 100 USD long at 25,000 with 0.04 BTC isolated (10x), tier 1:
+    // LP = (N·MMR + N) / (WB/CS + N/EP) = (0.4 + 100) / (0.04/100 + 100/25,000)
+    //    = 100.4 / 0.0044 = 22,818.18…; notional there 10,000/22,818 = 0.438 BTC, still tier 1.
+    let lp = binance::liquidation_price_coinm(
+        table,
+        dec!(0.04),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        dec!(100),
+        dec!(100),
+        dec!(25000),
+        dec!(25000),
+    )
+    .unwrap();
+    assert_eq!(lp, dec!(100.4) / dec!(0.0044));
+}
+
+#[test]
+fn binance_isolated_liquidation_resolves_in_the_lower_tier() {
+    let table = &library().venue(Venue::BinanceUsdm).unwrap().tier_tables[0];
+    // Long 6 BTC at 110,000 (notional 660,000: tier 3, 0.65 %, cum 950), isolated 66,000.
+    // Tier 3: LP = (−950 + 660,000 − 66,000) / (6 − 0.039) = 99,488.3 → notional 596,930,
+    // which is tier 2 (≤ 600,000), so re-solve with 0.5 % / cum 50:
+    // LP = (−50 + 660,000 − 66,000) / (6 − 0.03) = 593,950 / 5.97 = 99,489.11 (notional
+    // 596,934.7, tier 2: consistent).
+    let lp = binance::liquidation_price_usdm(
+        table,
+        dec!(66000),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        dec!(6),
+        dec!(110000),
+        dec!(110000),
+    )
+    .unwrap();
+    assert_eq!(lp, dec!(593950) / dec!(5.97));
+}
+
+#[test]
+fn binance_cross_two_positions_by_hand() {
+    let p = portfolio(
+        r#"(label: "b", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "30000")],
+            positions: [
+              Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "1.5", entry_price: "109608.01", leverage: "10"),
+              Perpetual(symbol: "ETHUSDT", underlying: "ETH", settlement: Linear, size: "20", entry_price: "3847.99", leverage: "10"),
+            ])"#,
+        &[("BTC", "109608.01"), ("ETH", "3847.99"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let eth = position(&report, "ETHUSDT");
+    // ETH: notional 76,959.8 in tier 2 (0.5 %, cum 50): MM = 384.799 − 50 = 334.799.
+    assert_eq!(eth.maintenance_margin, dec!(334.799));
+    let btc = position(&report, "BTCUSDT");
+    // BTC: notional 164,412.015, tier 2: MM = 822.060075 − 50 = 772.060075.
+    assert_eq!(btc.maintenance_margin, dec!(772.060075));
+    // LP = (WB − TMM1 + UPNL1 + cum − side·qty·EP) / (qty·MMR − side·qty)
+    //    = (30,000 − 334.799 + 0 + 50 − 164,412.015) / (0.0075 − 1.5)
+    //    = −134,696.814 / −1.4925 = 90,249.12…
+    assert_eq!(btc.liquidation_price, Some(dec!(134696.814) / dec!(1.4925)));
+    assert_eq!(btc.initial_margin, dec!(16441.2015), "notional / 10x");
+    assert!(!btc.approximate);
+    let account = &report.accounts[0];
+    // Margin ratio = MM / margin balance = 1,106.859075 / 30,000.
+    assert_eq!(account.margin_ratio, Some(dec!(1106.859075) / dec!(30000)));
+}
+
+#[test]
+fn bybit_published_example_one() {
+    let p = portfolio(
+        r#"(label: "y", venue: BybitLinear, margin_mode: Isolated,
+            collateral: [(asset: "USDT", amount: "1000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                                  size: "1", entry_price: "20000", leverage: "50")])"#,
+        &[("BTC", "20000"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let btc = position(&report, "BTCUSDT");
+    // Ex.1 [published]: long 1 BTC @ 20,000, 50x, MMR 0.5 % → IM 400, MM 100, LP 19,700.
+    assert_eq!(btc.initial_margin, dec!(400));
+    assert_eq!(btc.maintenance_margin, dec!(100));
+    assert_eq!(btc.liquidation_price, Some(dec!(19700)));
+    // BP_long = EP × (1 − IMR) = 20,000 × (1 − 2 %) = 19,600.
+    assert_eq!(btc.bankruptcy_price, Some(dec!(19600)));
+}
+
+#[test]
+fn bybit_published_im_mm_and_tier_illustration() {
+    // [published] 1 BTC @ 10,000, 50x, MMR 0.5 % → IM 200, MM 50.
+    let table_btc = &library().venue(Venue::BybitLinear).unwrap().tier_tables[0];
+    let leg = binance::leg(table_btc, riskdeck::model::Settlement::Linear, dec!(1), Decimal::ONE, dec!(10000), dec!(10000));
+    assert_eq!(leg.maintenance_margin(dec!(10000)), dec!(50));
+    assert_eq!(leg.notional(dec!(10000)) / dec!(50), dec!(200));
+    // XYZUSDT illustration: tiers 0–1,000 2 %, –2,000 2.5 %, –3,000 3 %, –4,000 3.5 %, –5,000 4 %.
+    // Long 100 @ 35 (PV 3,500): MM = 1,000·2 % + 1,000·2.5 % + 1,000·3 % + 500·3.5 % = 92.5
+    // = 3,500 × 3.5 % − MMD_4, MMD_4 = 30.
+    let xyz = table(
+        "XYZUSDT",
+        TierBasis::EntryValue,
+        vec![
+            tier(Some(dec!(1000)), dec!(0.02)),
+            tier(Some(dec!(2000)), dec!(0.025)),
+            tier(Some(dec!(3000)), dec!(0.03)),
+            tier(Some(dec!(4000)), dec!(0.035)),
+            tier(Some(dec!(5000)), dec!(0.04)),
+        ],
+    );
+    assert_eq!(maintenance_amounts(&xyz.tiers)[3], dec!(30));
+    let leg = binance::leg(&xyz, riskdeck::model::Settlement::Linear, dec!(100), Decimal::ONE, dec!(35), dec!(40));
+    assert_eq!(leg.maintenance_margin(dec!(40)), dec!(92.5), "entry value, not mark");
+}
+
+#[test]
+fn bybit_inverse_cross_by_hand() {
+    // Q = 10,000 USD long at 20,000 (PV 0.5 BTC), available 0.1 BTC, MMR 0.5 %, fee 0.075 %.
+    // BP = 1.00075 × 10,000 / (0.5 + 0.1) = 16,679.1666… → rounded up to 0.5: 16,679.5.
+    // LP = Q / (Q/EP + available − Q/EP × MMR − Q × fee / BP)
+    //    = 10,000 / (0.5 + 0.1 − 0.0025 − 7.5 / 16,679.5)
+    let (lp, bp) = bybit::cross_inverse(
+        Decimal::ONE,
+        dec!(10000),
+        dec!(20000),
+        dec!(0.1),
+        dec!(0.005),
+        dec!(0.00075),
+        Some(dec!(0.5)),
+    )
+    .unwrap();
+    assert_eq!(bp, dec!(16679.5));
+    assert_eq!(lp, dec!(10000) / (dec!(0.5975) - dec!(7.5) / dec!(16679.5)));
+}
+
+#[test]
+fn deribit_published_size_scaled_margins() {
+    let params = library().venue(Venue::Deribit).unwrap();
+    let rule = |id: &str| params.size_scaled.iter().find(|r| r.id == id).unwrap();
+    let btc = rule("BTC_USDC");
+    // BTC @ 100,000, size 25: IM 2.125 % → 53,125 USDC; MM 1.125 % → 28,125 USDC.
+    let (im, mm) = deribit::margin_rates(btc, dec!(25));
+    assert_eq!(im * dec!(25) * dec!(100000), dec!(53125));
+    assert_eq!(mm * dec!(25) * dec!(100000), dec!(28125));
+    // size 350: IM 3.75 % = 13.125 BTC = 1,312,500 USDC.
+    let (im, _) = deribit::margin_rates(btc, dec!(350));
+    assert_eq!(im * dec!(350), dec!(13.125));
+    assert_eq!(im * dec!(350) * dec!(100000), dec!(1312500));
+    let sol = rule("SOL_USDC");
+    // SOL @ 200, size 25: IM 4.0125 % = 200.625 USDC; MM 2.0125 % = 100.625 USDC.
+    let (im, mm) = deribit::margin_rates(sol, dec!(25));
+    assert_eq!(im * dec!(25) * dec!(200), dec!(200.625));
+    assert_eq!(mm * dec!(25) * dec!(200), dec!(100.625));
+    // size 6,000: IM 7 % = 420 SOL = 84,000 USDC.
+    let (im, _) = deribit::margin_rates(sol, dec!(6000));
+    assert_eq!(im * dec!(6000) * dec!(200), dec!(84000));
+}
+
+#[test]
+fn deribit_short_option_margin_by_hand() {
+    let rule = library()
+        .venue(Venue::Deribit)
+        .unwrap()
+        .option_margin
+        .as_ref()
+        .unwrap();
+    // Short call, strike 125,000, underlying 100,000, premium 1,000 USD (0.01 BTC):
+    // OTM = 25 %, IM = max(0.15 − 0.25, 0.1) + 0.01 = 0.11; MM = 0.075 + 0.01 = 0.085.
+    let (im, mm) = deribit::short_option_margin(
+        rule,
+        riskdeck::model::OptionRight::Call,
+        dec!(125000),
+        dec!(100000),
+        dec!(1000),
+    );
+    assert_eq!((im, mm), (dec!(0.11), dec!(0.085)));
+    // Short put, strike 95,000: OTM 5 %, IM = max(0.15 − 0.05, 0.1) + 0.01 = 0.11;
+    // MM = max(0.075, 0.075 × 0.01) + 0.01 = 0.085.
+    let (im, mm) = deribit::short_option_margin(
+        rule,
+        riskdeck::model::OptionRight::Put,
+        dec!(95000),
+        dec!(100000),
+        dec!(1000),
+    );
+    assert_eq!((im, mm), (dec!(0.11), dec!(0.085)));
+}
+
+#[test]
+fn hyperliquid_engine_matches_the_documented_formula() {
+    let p = portfolio(
+        r#"(label: "h", venue: Hyperliquid, margin_mode: Isolated,
+            collateral: [(asset: "USDC", amount: "20000")],
+            positions: [Perpetual(symbol: "SOL", underlying: "SOL", settlement: Linear,
+                        size: "400", entry_price: "187.21", leverage: "5", isolated_margin: "14976.8")])"#,
+        &[("SOL", "187.21"), ("USDC", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let sol = position(&report, "SOL");
+    // SOL tier 1: 20x max → MMR = 1/(2·20) = 2.5 %; MM = 74,884 × 2.5 % = 1,872.1.
+    assert_eq!(hyperliquid::maintenance_rate(dec!(20)), Some(dec!(0.025)));
+    assert_eq!(sol.maintenance_margin, dec!(1872.1));
+    // Docs: LP = price − side × (margin − MM) / size / (1 − l × side)
+    //         = 187.21 − 13,104.7 / 400 / 0.975 = 153.6082…
+    let documented = hyperliquid::liquidation_price(
+        dec!(187.21),
+        Decimal::ONE,
+        dec!(14976.8) - dec!(1872.1),
+        dec!(400),
+        dec!(0.025),
+    )
+    .unwrap();
+    let engine = sol.liquidation_price.unwrap();
+    assert!((engine - documented).abs() < dec!(0.0000000001), "{engine} vs {documented}");
+    // Same line solved the other way: (400 × 187.21 − 14,976.8) / (400 × 0.975) = 59,907.2 / 390.
+    assert_eq!(engine, dec!(59907.2) / dec!(390));
+}
+
+#[test]
+fn okx_engine_matches_the_derived_closed_form() {
+    let p = portfolio(
+        r#"(label: "o", venue: Okx, margin_mode: Isolated,
+            collateral: [(asset: "USDT", amount: "5000")],
+            positions: [Perpetual(symbol: "ADA-USDT-SWAP", underlying: "ADA", settlement: Linear,
+                        size: "-700", contract_size: "100", entry_price: "0.6", leverage: "10")])"#,
+        &[("ADA", "0.6"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let ada = position(&report, "ADA-USDT-SWAP");
+    // 700 contracts: tier 2 (501–1,000), MMR 1.5 %, fee 0.05 %. Isolated margin = 42,000 ×
+    // 0.6 / 10 = 4,200. LP_short = (ctVal·n·EP + M) / (ctVal·n·(1 + MMR + f))
+    //                            = (42,000 + 4,200) / (70,000 × 1.0155).
+    let closed = okx::liquidation_price_linear(dec!(100), dec!(-700), dec!(0.6), dec!(4200), dec!(0.015), dec!(0.0005)).unwrap();
+    assert_eq!(closed, dec!(46200) / dec!(71085));
+    assert_eq!(ada.liquidation_price, Some(closed));
+    assert!(ada.approximate, "OKX formulas are derived");
+}
+
+#[test]
+fn okx_inverse_and_dydx_closed_forms_by_hand() {
+    // OKX coin-margined long: 100 contracts × 100 USD at 20,000 with 0.05 BTC margin, MMR 1 %,
+    // fee 0 → LP = 10,000 × 1.01 / (0.05 + 0.5) = 18,363.63…
+    let lp = okx::liquidation_price_inverse(dec!(100), dec!(100), dec!(20000), dec!(0.05), dec!(0.01), Decimal::ZERO).unwrap();
+    assert_eq!(lp, dec!(10100) / dec!(0.55));
+    // dYdX long 2 BTC at 50,000 with 10,000 USDC, MMF 3 %:
+    // LP = (100,000 − 10,000) / (2 × 0.97) = 46,391.75…
+    let p = portfolio(
+        r#"(label: "d", venue: DydxV4, margin_mode: Isolated,
+            collateral: [(asset: "USDC", amount: "10000")],
+            positions: [Perpetual(symbol: "BTC-USD", underlying: "BTC", settlement: Linear,
+                        size: "2", entry_price: "50000", leverage: "10", isolated_margin: "10000")])"#,
+        &[("BTC", "50000"), ("USDC", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let expected = dec!(90000) / dec!(1.94);
+    assert_eq!(dydx::liquidation_price(dec!(2), dec!(50000), dec!(10000), dec!(0.03)), Some(expected));
+    assert_eq!(position(&report, "BTC-USD").liquidation_price, Some(expected));
+}
+
+#[test]
+fn aave_published_health_factor() {
+    // aave.com help: supply $10,000 of ETH with LT 80 %, borrow $6,000 GHO → HF 1.333.
+    let p = portfolio(
+        r#"(label: "a", venue: AaveV3, margin_mode: Cross, collateral: [],
+            positions: [Supply(asset: "WETH", amount: "4"), Borrow(asset: "GHO", amount: "6000")],
+            venue_parameters: (reserves: [(asset: "WETH", ltv: "0.75", liquidation_threshold: "0.8",
+                liquidation_bonus: "1.05", source: "aave.com help example", as_of: "test")]))"#,
+        &[("ETH", "2500"), ("GHO", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let hf = report.accounts[0].health_factor.unwrap();
+    assert_eq!(hf, dec!(8000) / dec!(6000));
+    assert_eq!(hf.round_dp(3), dec!(1.333));
+    assert_eq!(aave::health_factor(&[(dec!(10000), dec!(0.8))], dec!(6000)), Some(hf));
+}
+
+#[test]
+fn aave_multi_collateral_by_hand() {
+    let p = portfolio(
+        r#"(label: "a", venue: AaveV3, margin_mode: Cross, collateral: [],
+            positions: [Supply(asset: "WETH", amount: "10"), Supply(asset: "WBTC", amount: "1"),
+                        Borrow(asset: "USDC", amount: "60000")])"#,
+        &[("ETH", "4000"), ("BTC", "100000"), ("USDC", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let account = &report.accounts[0];
+    // Bundled (Gauntlet 2023): WETH LT 86 %, LTV 82.5 %; WBTC LT 82 %, LTV 72 %.
+    // HF = (40,000 × 0.86 + 100,000 × 0.82) / 60,000 = (34,400 + 82,000) / 60,000 = 1.94
+    assert_eq!(account.health_factor, Some(dec!(1.94)));
+    // Available borrows = 40,000 × 0.825 + 100,000 × 0.72 − 60,000 = 33,000 + 72,000 − 60,000.
+    assert_eq!(account.available_borrows_usd, Some(dec!(45000)));
+    // ETH price at HF = 1, BTC fixed: (60,000 − 82,000) / (10 × 0.86) < 0 → none.
+    assert_eq!(position(&report, "WETH").liquidation_price, None);
+    // BTC price at HF = 1, ETH fixed: (60,000 − 34,400) / (1 × 0.82) = 31,219.51…
+    assert_eq!(
+        position(&report, "WBTC").liquidation_price,
+        Some(dec!(25600) / dec!(0.82))
+    );
+    // Uniform move: (1 + x) = 60,000 / 116,400 → x = −48.45 %.
+    let expected = (60000.0 / 116_400.0 - 1.0) * 100.0;
+    assert!((account.liquidation_move_pct.unwrap() - expected).abs() < 1e-9);
+    // Close factor v3.3: HF 0.97 > 0.95 with both sides ≥ $2,000 → 50 % of total debt.
+    let rule = CloseFactorRule {
+        health_factor_threshold: dec!(0.95),
+        partial_close_factor: dec!(0.5),
+        min_reserve_usd: dec!(2000),
+    };
+    assert_eq!(aave::max_repay_usd(&rule, dec!(0.97), dec!(50000), dec!(60000), dec!(60000)), dec!(30000));
+    assert_eq!(aave::max_repay_usd(&rule, dec!(0.94), dec!(50000), dec!(60000), dec!(60000)), dec!(60000));
+    // Seized = 30,000 USDC × 1 / 4,000 × 1.052 = 7.89 WETH.
+    assert_eq!(aave::collateral_seized(dec!(30000), Decimal::ONE, dec!(4000), dec!(1.052)), Some(dec!(7.89)));
+    let _unused: Option<LendingReserve> = None;
+}
+
+#[test]
+fn positions_without_prices_are_excluded_with_reasons() {
+    let p = portfolio(
+        r#"(label: "b", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "1000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "0.1", entry_price: "100000")])"#,
+        &[],
+    );
+    let report = analyze_with_file_prices(&p);
+    assert!(report.positions.is_empty());
+    assert_eq!(report.excluded.len(), 1);
+    assert_eq!(report.excluded[0].path, "accounts[0].positions[0]");
+    assert!(report.excluded[0].reason.contains("no price for BTC"), "{:?}", report.excluded);
+    assert!(report.assumptions.iter().any(|a| a.contains("USDT valued at its peg")));
+}
+
+#[test]
+fn stand_in_tables_are_marked_approximate() {
+    let p = portfolio(
+        r#"(label: "b", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "1000")],
+            positions: [Perpetual(symbol: "DOGEUSDT", underlying: "DOGE", settlement: Linear, size: "1000", entry_price: "0.2")])"#,
+        &[("DOGE", "0.2")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let doge = position(&report, "DOGEUSDT");
+    assert!(doge.approximate);
+    assert!(doge.notes.iter().any(|n| n.contains("BTCUSDT's table stands in")));
+}
+
+#[test]
+fn account_tier_tables_override_the_bundled_ones() {
+    let p = portfolio(
+        r#"(label: "b", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "10000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "1", entry_price: "100000")],
+            venue_parameters: (tier_tables: [(id: "BTCUSDT VIP", symbols: ["BTCUSDT"], basis: Notional,
+                tiers: [(cap: None, mmr: "0.01")], source: "my VIP agreement", as_of: "2026-01-01")]))"#,
+        &[("BTC", "100000")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let btc = position(&report, "BTCUSDT");
+    // 100,000 × 1 % − 0 = 1,000 (the bundled table would give 100,000 × 0.5 % − 50 = 450).
+    assert_eq!(btc.maintenance_margin, dec!(1000));
+    assert_eq!(btc.tier.as_deref(), Some("BTCUSDT VIP tier 1 of 1"));
+}
+
+#[test]
+fn hedged_book_warns_when_one_leg_is_close() {
+    // 10 BTC held, 10 BTC short at 10x with little margin on Binance: net 0, gross 2 × 1M.
+    let p = portfolio(
+        r#"(label: "cold", venue: SpotWallet, margin_mode: Cross, collateral: [],
+            positions: [Spot(asset: "BTC", amount: "10")]),
+           (label: "short", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "100000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "-10", entry_price: "100000", leverage: "10")])"#,
+        &[("BTC", "100000"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    assert_eq!(report.exposures[0].net_size, Decimal::ZERO);
+    assert_eq!(report.totals.weakest_account.as_deref(), Some("short"));
+    // Short 10 BTC, notional 1M (tier 3: 0.65 %, cum 950) with 100,000 USDT:
+    // LP = (−950 + (−10)·100,000 − 100,000)/(−10 − 0.065) = 1,100,950 / 10.065 = 109,383.9 (+9.4 %).
+    let lp = position(&report, "BTCUSDT").liquidation_price.unwrap();
+    assert_eq!(lp, dec!(1100950) / dec!(10.065));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("\"short\""));
+}
+
+#[test]
+fn every_sample_prices_every_position_it_can() {
+    for file in crate::common::sample_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let p = parse_portfolio(&text).unwrap();
+        let report = analyze_with_file_prices(&p);
+        let positions: usize = p.accounts.iter().map(|a| a.positions.len()).sum();
+        let excluded = report.excluded.iter().filter(|e| e.path.contains("positions")).count();
+        assert!(report.positions.len() + excluded >= positions, "{}", file.display());
+        assert_eq!(report.accounts.len(), p.accounts.len());
+        assert!(report.totals.equity_usd > Decimal::ZERO, "{}", file.display());
+    }
+}
