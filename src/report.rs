@@ -470,6 +470,7 @@ impl Report {
                 );
             }
         }
+        self.margin_text(&mut out);
         let _ = writeln!(out, "\nCollateral totals");
         for total in &self.collateral_totals {
             let _ = writeln!(
@@ -493,6 +494,77 @@ pub fn kind_name(kind: PositionKind) -> &'static str {
         PositionKind::Option => "option",
         PositionKind::Supply => "supply",
         PositionKind::Borrow => "borrow",
+    }
+}
+
+impl Report {
+    /// The margin section of the text report (`~` marks an approximate number).
+    fn margin_text(&self, out: &mut String) {
+        use crate::ui::format::group_thousands as g;
+        let opt = |value: Option<Decimal>| value.map_or_else(|| "--".to_owned(), |v| g(v.round_dp(4)));
+        let _ = writeln!(out, "\nMargin (prices from the file; ~ = approximate)");
+        for account in &self.accounts {
+            let _ = writeln!(
+                out,
+                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, HF {}, liquidated by a {} move",
+                account.label,
+                if account.approximate { " ~" } else { "" },
+                g(account.equity_usd.round_dp(2)),
+                g(account.maintenance_margin_usd.round_dp(2)),
+                opt(account.margin_ratio),
+                opt(account.leverage),
+                opt(account.health_factor),
+                account
+                    .liquidation_move_pct
+                    .map_or_else(|| "--".to_owned(), |m| format!("{m:+.2} %")),
+            );
+        }
+        for p in &self.positions {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:<18} mark {:>14}  IM {:>14}  MM {:>14} {:<5} liq {:>14} ({}){}",
+                p.account,
+                p.symbol,
+                g(p.mark_price.round_dp(4)),
+                g(p.initial_margin.round_dp(4)),
+                g(p.maintenance_margin.round_dp(4)),
+                p.margin_asset,
+                opt(p.liquidation_price),
+                p.distance_to_liquidation_pct
+                    .map_or_else(|| "--".to_owned(), |d| format!("{:+.2} %", d.round_dp(2))),
+                if p.approximate { " ~" } else { "" },
+            );
+        }
+        let t = &self.totals;
+        let _ = writeln!(
+            out,
+            "  Total equity {} USD, gross {} USD ({}x), net {} USD ({}x); weakest: {}",
+            g(t.equity_usd.round_dp(2)),
+            g(t.gross_notional_usd.round_dp(2)),
+            opt(t.gross_leverage.map(|l| l.round_dp(2))),
+            g(t.net_notional_usd.round_dp(2)),
+            opt(t.net_leverage.map(|l| l.round_dp(2))),
+            match (&t.weakest_account, t.weakest_move_pct) {
+                (Some(label), Some(m)) => format!("{label} at {m:+.2} %"),
+                _ => "none can be liquidated".to_owned(),
+            }
+        );
+        for exposure in &self.exposures {
+            let _ = writeln!(
+                out,
+                "  exposure {:<6} net {:>14} ({} USD), gross {} USD",
+                exposure.underlying,
+                g(exposure.net_size.round_dp(6)),
+                g(exposure.net_notional_usd.round_dp(2)),
+                g(exposure.gross_notional_usd.round_dp(2))
+            );
+        }
+        for excluded in &self.excluded {
+            let _ = writeln!(out, "  excluded {}: {}", excluded.path, excluded.reason);
+        }
+        for line in self.assumptions.iter().chain(&self.warnings) {
+            let _ = writeln!(out, "  note: {line}");
+        }
     }
 }
 

@@ -506,3 +506,18 @@ fn every_sample_prices_every_position_it_can() {
         assert!(report.totals.equity_usd > Decimal::ZERO, "{}", file.display());
     }
 }
+
+#[test]
+fn leverage_above_the_tier_maximum_is_a_validation_error() {
+    // 100 BTC at 100,000 = 10,000,000 USDT: BTCUSDT tier 4 (3M–12M) allows 50x.
+    let text = r#"(format_version: 1, name: "t", base_currency: USD, accounts: [
+        (label: "b", venue: BinanceUsdm, margin_mode: Cross,
+         collateral: [(asset: "USDT", amount: "1000000")],
+         positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                     size: "100", entry_price: "100000", leverage: "75")])])"#;
+    let problems = parse_portfolio(text).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "accounts[0].positions[0].leverage");
+    assert!(problems[0].message.contains("at most 50x"), "{}", problems[0].message);
+    assert!(problems[0].message.contains("BTCUSDT tier 4 of 12"), "{}", problems[0].message);
+}

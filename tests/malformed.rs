@@ -245,7 +245,7 @@ fn leverage_above_the_venue_maximum() {
         &text,
         "accounts[0].positions[0].leverage",
         "\"200\"",
-        "at most 125x",
+        "at most 100x at this size",
     );
 }
 

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
+use super::params::{self, TierBasis, TierTable};
+
 use super::types::{
     Account, AlertMetric, JournalEntry, MarginMode, Portfolio, Position, PositionKind, Settlement,
 };
@@ -205,6 +207,16 @@ fn validate_account(account: &Account, path: &str, report: &mut impl FnMut(Strin
             ),
         );
     }
+    if let Some(overrides) = &account.venue_parameters {
+        for (index, table) in overrides.tier_tables.iter().enumerate() {
+            if let Err(message) = params::check_tier_table(table) {
+                report(
+                    format!("{path}.venue_parameters.tier_tables[{index}]"),
+                    message,
+                );
+            }
+        }
+    }
     for (index, collateral) in account.collateral.iter().enumerate() {
         let item = format!("{path}.collateral[{index}]");
         require_text(
@@ -300,6 +312,9 @@ fn validate_position(
                 report,
             );
             let leveraged = Leveraged {
+                symbol: &perp.symbol,
+                size: perp.size,
+                entry_price: perp.entry_price,
                 settlement: perp.settlement,
                 contract_size: perp.contract_size,
                 leverage: perp.leverage,
@@ -322,6 +337,9 @@ fn validate_position(
                 report,
             );
             let leveraged = Leveraged {
+                symbol: &future.symbol,
+                size: future.size,
+                entry_price: future.entry_price,
                 settlement: future.settlement,
                 contract_size: future.contract_size,
                 leverage: future.leverage,
@@ -363,7 +381,10 @@ fn validate_position(
 }
 
 /// The fields perpetuals and dated futures share.
-struct Leveraged {
+struct Leveraged<'a> {
+    symbol: &'a str,
+    size: Decimal,
+    entry_price: Decimal,
     settlement: Settlement,
     contract_size: Option<Decimal>,
     leverage: Option<Decimal>,
@@ -372,7 +393,7 @@ struct Leveraged {
 
 fn validate_leveraged(
     account: &Account,
-    position: &Leveraged,
+    position: &Leveraged<'_>,
     path: &str,
     report: &mut impl FnMut(String, String),
 ) {
@@ -405,6 +426,16 @@ fn validate_leveraged(
                 report(
                     format!("{path}.leverage"),
                     format!("leverage must be at least 1x (found {leverage}x)"),
+                );
+            } else if let Some((max, where_)) = tier_max_leverage(account, position)
+                && leverage > max
+            {
+                report(
+                    format!("{path}.leverage"),
+                    format!(
+                        "{} allows at most {max}x at this size (found {leverage}x; {where_})",
+                        position.symbol
+                    ),
                 );
             } else if let Some(max) = rule.max_leverage
                 && leverage > max
@@ -441,6 +472,46 @@ fn validate_leveraged(
             report,
         );
     }
+}
+
+/// The highest leverage the symbol's own tier table allows at the position's entry size, and
+/// which table and tier say so. Stand-in tables (for symbols without one) are not used here:
+/// their caps are not this symbol's.
+fn tier_max_leverage(account: &Account, position: &Leveraged<'_>) -> Option<(Decimal, String)> {
+    let matches = |table: &&TierTable| {
+        table
+            .symbols
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(position.symbol))
+    };
+    let table = account
+        .venue_parameters
+        .as_ref()
+        .and_then(|o| o.tier_tables.iter().find(matches))
+        .or_else(|| {
+            params::library()
+                .venue(account.venue)
+                .and_then(|v| v.tier_tables.iter().find(matches))
+        })?;
+    let units = position.size.abs() * position.contract_size.unwrap_or(Decimal::ONE);
+    let amount = match (table.basis, position.settlement) {
+        (TierBasis::Contracts, _) => position.size.abs(),
+        (_, Settlement::Linear) => units * position.entry_price,
+        (_, Settlement::Inverse) => units.checked_div(position.entry_price)?,
+    };
+    let (index, _) = params::tier_index(&table.tiers, amount);
+    let max = table.tiers.get(index)?.max_leverage?;
+    Some((
+        max,
+        format!(
+            "{} tier {} of {}, {} {}",
+            table.id,
+            index + 1,
+            table.tiers.len(),
+            table.source,
+            table.as_of
+        ),
+    ))
 }
 
 fn require_text(value: &str, path: &str, what: &str, report: &mut impl FnMut(String, String)) {
