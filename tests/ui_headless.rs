@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{By, Queryable as _};
 use riskdeck::app::{Command, RiskDeckApp};
 use rust_decimal::Decimal;
 
@@ -204,4 +204,40 @@ fn unsaved_changes_are_guarded() {
     harness.step();
     let name = &harness.state().document.as_ref().unwrap().display_name;
     assert_eq!(name, "basis-trade.ron (sample)", "discard opens the sample");
+}
+
+#[test]
+fn margin_panel_shows_the_weakest_account_and_sorts() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    // The engine's weakest account (Binance cross, −12.03 % uniform move) is on the summary card.
+    harness.get_by_label("Binance cross: -12.0 %");
+    // The label also names the account in the portfolio editor and the chart legends; the
+    // margin table's row is the one button with it.
+    let y = |harness: &Harness<'_, RiskDeckApp>, label: &str| {
+        harness
+            .get(By::new().label(label).role(egui::accesskit::Role::Button))
+            .rect()
+            .center()
+            .y
+    };
+    // File order: Binance cross above Aave loop.
+    assert!(y(&harness, "Binance cross") < y(&harness, "Aave loop"));
+    // Sort by account name: Aave loop first.
+    harness.get_by_label("Account").click();
+    harness.run_steps(2);
+    assert!(y(&harness, "Aave loop") < y(&harness, "Binance cross"));
+    assert!(y(&harness, "Hyperliquid SOL") < y(&harness, "~OKX swap"));
+    // Click again: descending.
+    harness.get_by_label("Account ^").click();
+    harness.run_steps(2);
+    assert!(y(&harness, "~OKX swap") < y(&harness, "Aave loop"));
+    // Sort by liquidation move: smallest move (Binance cross, −12 %) first, Aave (−32 %) last.
+    harness.get_by_label("Liq. move").click();
+    harness.run_steps(2);
+    assert!(y(&harness, "Binance cross") < y(&harness, "Hyperliquid SOL"));
+    assert!(y(&harness, "~OKX swap") < y(&harness, "Aave loop"));
 }

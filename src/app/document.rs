@@ -1,5 +1,6 @@
 //! The open portfolio with its undo history and saved state (no UI, no I/O).
 
+use crate::engine::{MarginReport, analyze_with_file_prices};
 use std::path::PathBuf;
 
 use crate::model::Portfolio;
@@ -25,6 +26,7 @@ pub struct Document {
     undo: Vec<Portfolio>,
     redo: Vec<Portfolio>,
     issues: Vec<Issue>,
+    analysis: MarginReport,
 }
 
 impl Document {
@@ -37,7 +39,9 @@ impl Document {
         header: String,
     ) -> Self {
         let issues = validate(&portfolio);
+        let analysis = analyze_with_file_prices(&portfolio);
         Self {
+            analysis,
             path,
             display_name,
             stamp,
@@ -58,6 +62,11 @@ impl Document {
     /// Validation problems of the current content.
     pub fn issues(&self) -> &[Issue] {
         &self.issues
+    }
+
+    /// The margin engine's numbers for the current content (file prices).
+    pub fn analysis(&self) -> &MarginReport {
+        &self.analysis
     }
 
     /// Replaces the content with an edited version as one undoable step (no-op if unchanged).
@@ -121,6 +130,9 @@ impl Document {
 
     fn revalidate(&mut self) {
         self.issues = validate(&self.portfolio);
+        // The engine takes well under a millisecond per thousand positions (benches/margin.rs),
+        // so it runs on every edit rather than on a worker thread.
+        self.analysis = analyze_with_file_prices(&self.portfolio);
     }
 }
 

@@ -96,6 +96,10 @@ pub struct RiskDeckApp {
     /// The open portfolio, if any.
     pub document: Option<Document>,
     edits: FieldEdits,
+    /// Sorting and expanded rows of the Margin panel.
+    margin_view: ui::margin::MarginView,
+    /// The account or underlying selected in one panel, highlighted in the others.
+    selection: Option<ui::margin::Selection>,
     worker: FileWorker,
     dialog: Option<Dialog>,
     load_failure: Option<LoadFailure>,
@@ -122,6 +126,8 @@ impl RiskDeckApp {
             state,
             document: None,
             edits: FieldEdits::default(),
+            margin_view: ui::margin::MarginView::default(),
+            selection: None,
             dialog: None,
             load_failure: None,
             notice: None,
@@ -659,6 +665,9 @@ impl RiskDeckApp {
         let mut behavior = PaneBehavior {
             draft: &mut draft,
             issues: document.issues(),
+            analysis: document.analysis(),
+            margin_view: &mut self.margin_view,
+            selection: &mut self.selection,
             edits: &mut self.edits,
             today: chrono::Utc::now().date_naive(),
         };
@@ -685,6 +694,9 @@ impl RiskDeckApp {
 struct PaneBehavior<'a> {
     draft: &'a mut crate::model::Portfolio,
     issues: &'a [crate::model::validate::Issue],
+    analysis: &'a crate::engine::MarginReport,
+    margin_view: &'a mut ui::margin::MarginView,
+    selection: &'a mut Option<ui::margin::Selection>,
     edits: &'a mut FieldEdits,
     today: chrono::NaiveDate,
 }
@@ -708,10 +720,16 @@ impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
                         issues: self.issues,
                         edits: self.edits,
                         today: self.today,
+                        highlight_account: match &*self.selection {
+                            Some(ui::margin::Selection::Account(label)) => Some(label.as_str()),
+                            _ => None,
+                        },
                     };
                     ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
                 }
-                Pane::Margin => ui::panels::margin_ui(ui, self.draft),
+                Pane::Margin => {
+                    ui::margin::margin_ui(ui, self.analysis, self.margin_view, self.selection);
+                }
                 Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
                 Pane::Stress => ui::panels::stress_ui(ui, self.draft),
             });

@@ -3,6 +3,7 @@
 
 pub mod fields;
 pub mod format;
+pub mod margin;
 pub mod panels;
 pub mod portfolio;
 pub mod theme;
@@ -44,11 +45,18 @@ pub fn default_tree() -> egui_tiles::Tree<Pane> {
     let lower = tiles.insert_tab_tile(vec![timeline, stress]);
     let right = tiles.insert_vertical_tile(vec![margin, lower]);
     let root = tiles.insert_horizontal_tile(vec![portfolio, right]);
-    // The editable table needs the room; the views beside it are summaries until engines land.
+    // The margin tables and charts need width; the timeline and stress views below are still
+    // summaries, so the margin panel gets most of the height.
     if let Some(egui_tiles::Tile::Container(egui_tiles::Container::Linear(linear))) =
         tiles.get_mut(root)
     {
-        linear.shares.set_share(portfolio, 1.8);
+        linear.shares.set_share(portfolio, 1.0);
+        linear.shares.set_share(right, 1.4);
+    }
+    if let Some(egui_tiles::Tile::Container(egui_tiles::Container::Linear(linear))) =
+        tiles.get_mut(right)
+    {
+        linear.shares.set_share(margin, 3.0);
     }
     egui_tiles::Tree::new(egui::Id::unique("riskdeck_panels"), root, tiles)
 }

@@ -1,4 +1,4 @@
-//! The Margin, Leverage-over-time and Stress panels.
+//! The Leverage-over-time and Stress panels (the Margin panel is [`crate::ui::margin`]).
 //!
 //! Their engines are not part of this build yet. Until they are, each panel says what it will
 //! show and lists the inputs it will use from the open portfolio, so a user can check that the
@@ -7,36 +7,6 @@
 use std::collections::BTreeSet;
 
 use crate::model::{Portfolio, Position};
-
-/// The Margin panel.
-pub fn margin_ui(ui: &mut egui::Ui, portfolio: &Portfolio) {
-    waiting_header(
-        ui,
-        "Per-venue margin and cross-venue solvency",
-        "For every account: initial and maintenance margin, unrealized PnL, liquidation and \
-         bankruptcy prices, margin ratio or health factor, by each venue's own rules. Across \
-         venues: total solvency, exposure per underlying, and the venue that liquidates first.",
-        "Waiting for the margin engine and for prices: nothing is computed yet.",
-    );
-    egui::Grid::new("margin_inputs")
-        .striped(true)
-        .num_columns(4)
-        .show(ui, |ui| {
-            for title in ["Account", "Venue", "Mode", "Positions"] {
-                ui.label(egui::RichText::new(title).strong());
-            }
-            ui.end_row();
-            for account in &portfolio.accounts {
-                ui.label(&account.label);
-                ui.label(account.venue.display_name());
-                ui.label(account.margin_mode.display_name());
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.label(account.positions.len().to_string());
-                });
-                ui.end_row();
-            }
-        });
-}
 
 /// The Leverage-over-time panel.
 pub fn timeline_ui(ui: &mut egui::Ui, portfolio: &Portfolio) {

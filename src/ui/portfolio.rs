@@ -22,6 +22,8 @@ pub struct PortfolioContext<'a> {
     pub edits: &'a mut FieldEdits,
     /// Today's date (UTC), the default expiry of new futures and options.
     pub today: NaiveDate,
+    /// Label of the account selected in another panel, drawn highlighted.
+    pub highlight_account: Option<&'a str>,
 }
 
 /// Structural changes requested while drawing; applied after the tables so indices stay valid.
@@ -121,6 +123,10 @@ fn account_ui(
     .strong();
     if has_problem {
         title = title.color(theme::error_color(ui));
+    } else if ctx.highlight_account == Some(account.label.as_str()) {
+        title = title
+            .color(ui.visuals().selection.stroke.color)
+            .background_color(ui.visuals().selection.bg_fill.gamma_multiply(0.4));
     }
     egui::CollapsingHeader::new(title)
         .id_salt(("account", index))

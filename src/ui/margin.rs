@@ -1,0 +1,624 @@
+//! The Margin panel: summary cards, the sortable account table with positions, and three
+//! charts (equity vs maintenance margin, exposure by venue, liquidation ladder). Every number
+//! comes from [`crate::engine::analyze`]; hovering one shows how it was computed.
+
+use std::collections::BTreeSet;
+
+use egui::{Color32, RichText};
+use egui_plot::{Bar, BarChart, Legend, Plot, Points};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::engine::result::NEAR_LIQUIDATION_PCT;
+use crate::engine::{AccountRisk, MarginReport, PositionRisk};
+use crate::ui::format::group_thousands;
+use crate::ui::theme;
+
+/// What the user picked in one panel, highlighted in the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// An account, by label.
+    Account(String),
+    /// An underlying coin.
+    Underlying(String),
+}
+
+/// Columns the account table sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortColumn {
+    /// File order.
+    File,
+    /// Account label.
+    Account,
+    /// Equity in USD.
+    Equity,
+    /// Maintenance margin in USD.
+    Maintenance,
+    /// Leverage.
+    Leverage,
+    /// Liquidation move (smallest first).
+    Move,
+}
+
+/// The panel's own state (not saved).
+#[derive(Clone, Debug)]
+pub struct MarginView {
+    /// Sort column.
+    pub sort: SortColumn,
+    /// Ascending or descending.
+    pub ascending: bool,
+    /// Accounts (by index) whose positions are shown.
+    pub expanded: BTreeSet<usize>,
+}
+
+impl Default for MarginView {
+    fn default() -> Self {
+        Self {
+            sort: SortColumn::File,
+            ascending: true,
+            expanded: BTreeSet::new(),
+        }
+    }
+}
+
+fn to_f64(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or(0.0)
+}
+
+fn money(value: Decimal) -> String {
+    group_thousands(value.round_dp(2))
+}
+
+fn price(value: Decimal) -> String {
+    let places = if value.abs() >= Decimal::ONE_HUNDRED { 2 } else { 6 };
+    group_thousands(value.round_dp(places).normalize())
+}
+
+/// Colour for a liquidation distance in percent: red within 10 %, amber within 25 %.
+fn distance_color(ui: &egui::Ui, distance_pct: Option<f64>) -> Color32 {
+    match distance_pct.map(f64::abs) {
+        Some(d) if d <= to_f64(NEAR_LIQUIDATION_PCT) => theme::error_color(ui),
+        Some(d) if d <= 25.0 => Color32::from_rgb(230, 160, 40),
+        Some(_) => Color32::from_rgb(70, 170, 90),
+        None => ui.visuals().weak_text_color(),
+    }
+}
+
+fn approx(text: String, approximate: bool) -> String {
+    if approximate { format!("~{text}") } else { text }
+}
+
+/// Draws the Margin panel.
+pub fn margin_ui(
+    ui: &mut egui::Ui,
+    report: &MarginReport,
+    view: &mut MarginView,
+    selection: &mut Option<Selection>,
+) {
+    egui::ScrollArea::vertical()
+        .id_salt("margin_scroll")
+        .show(ui, |ui| {
+            summary_cards(ui, report);
+            for warning in &report.warnings {
+                ui.colored_label(theme::error_color(ui), format!("Warning: {warning}"));
+            }
+            ui.add_space(6.0);
+            accounts_table(ui, report, view, selection);
+            ui.add_space(8.0);
+            charts(ui, report, selection);
+            if !report.excluded.is_empty() || !report.assumptions.is_empty() {
+                ui.add_space(6.0);
+                ui.label(RichText::new("Left out and assumed").strong());
+                for excluded in &report.excluded {
+                    ui.label(format!("Excluded {}: {}", excluded.path, excluded.reason));
+                }
+                for assumption in &report.assumptions {
+                    ui.label(format!("Assumed: {assumption}"));
+                }
+            }
+        });
+}
+
+fn card(ui: &mut egui::Ui, title: &str, value: String, color: Option<Color32>, hover: &str) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_min_width(150.0);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(title).small());
+            let mut text = RichText::new(value).size(18.0).strong();
+            if let Some(color) = color {
+                text = text.color(color);
+            }
+            ui.label(text).on_hover_text(hover);
+        });
+    });
+}
+
+fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
+    let totals = &report.totals;
+    ui.horizontal_wrapped(|ui| {
+        card(
+            ui,
+            "Total equity (USD)",
+            money(totals.equity_usd),
+            None,
+            "Sum over accounts of collateral (valued in USD, with haircuts where known) plus \
+             unrealized PnL.",
+        );
+        let leverage = |l: Option<Decimal>| {
+            l.map_or_else(|| "--".to_owned(), |l| format!("{}x", l.round_dp(2)))
+        };
+        card(
+            ui,
+            "Gross / net leverage",
+            format!(
+                "{} / {}",
+                leverage(totals.gross_leverage),
+                leverage(totals.net_leverage)
+            ),
+            None,
+            &format!(
+                "Gross: sum of every leg's absolute notional ({} USD) over equity. Net: sum over \
+                 underlyings of the absolute net notional ({} USD) over equity.",
+                money(totals.gross_notional_usd),
+                money(totals.net_notional_usd)
+            ),
+        );
+        let weakest_color = distance_color(ui, totals.weakest_move_pct);
+        card(
+            ui,
+            "Weakest account",
+            match (&totals.weakest_account, totals.weakest_move_pct) {
+                (Some(label), Some(pct)) => format!("{label}: {pct:+.1} %"),
+                _ => "none liquidatable".to_owned(),
+            },
+            Some(weakest_color),
+            "The account liquidated by the smallest uniform move of every underlying (its own \
+             venue's rules, tier changes included).",
+        );
+        card(
+            ui,
+            "Within 10 % of liquidation",
+            totals.positions_near_liquidation.to_string(),
+            (totals.positions_near_liquidation > 0).then(|| theme::error_color(ui)),
+            "Positions whose liquidation price is within 10 % of the mark.",
+        );
+    });
+}
+
+fn sorted_accounts<'a>(report: &'a MarginReport, view: &MarginView) -> Vec<&'a AccountRisk> {
+    let mut accounts: Vec<&AccountRisk> = report.accounts.iter().collect();
+    let key_f64 = |a: &AccountRisk| match view.sort {
+        SortColumn::Equity => to_f64(a.equity_usd),
+        SortColumn::Maintenance => to_f64(a.maintenance_margin_usd),
+        SortColumn::Leverage => a.leverage.map_or(0.0, to_f64),
+        SortColumn::Move => a.liquidation_move_pct.map_or(f64::INFINITY, f64::abs),
+        SortColumn::File | SortColumn::Account => 0.0,
+    };
+    match view.sort {
+        SortColumn::File => {}
+        SortColumn::Account => accounts.sort_by(|a, b| a.label.cmp(&b.label)),
+        _ => accounts.sort_by(|a, b| key_f64(a).total_cmp(&key_f64(b))),
+    }
+    if !view.ascending {
+        accounts.reverse();
+    }
+    accounts
+}
+
+fn header(ui: &mut egui::Ui, view: &mut MarginView, title: &str, column: SortColumn) {
+    let arrow = match (view.sort == column, view.ascending) {
+        (true, true) => " ^",
+        (true, false) => " v",
+        (false, _) => "",
+    };
+    let clicked = ui
+        .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .on_hover_text(format!("Sort by {}", title.to_lowercase()))
+        .clicked();
+    if clicked {
+        if view.sort == column {
+            view.ascending = !view.ascending;
+        } else {
+            view.sort = column;
+            view.ascending = true;
+        }
+    }
+}
+
+fn right(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        ui.label(text)
+    })
+    .inner
+}
+
+fn accounts_table(
+    ui: &mut egui::Ui,
+    report: &MarginReport,
+    view: &mut MarginView,
+    selection: &mut Option<Selection>,
+) {
+    let accounts = sorted_accounts(report, view);
+    egui::Grid::new("margin_accounts")
+        .striped(true)
+        .num_columns(9)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            header(ui, view, "Account", SortColumn::Account);
+            ui.label(RichText::new("Venue").strong());
+            header(ui, view, "Equity USD", SortColumn::Equity);
+            header(ui, view, "Maint. USD", SortColumn::Maintenance);
+            ui.label(RichText::new("Margin ratio").strong());
+            ui.label(RichText::new("Usage").strong());
+            header(ui, view, "Leverage", SortColumn::Leverage);
+            header(ui, view, "Liq. move", SortColumn::Move);
+            if ui
+                .add(egui::Button::new("File order").small())
+                .on_hover_text("Back to the order of the file")
+                .clicked()
+            {
+                *view = MarginView {
+                    expanded: std::mem::take(&mut view.expanded),
+                    ..MarginView::default()
+                };
+            }
+            ui.end_row();
+            for account in accounts {
+                account_row(ui, report, account, view, selection);
+            }
+        });
+}
+
+fn account_row(
+    ui: &mut egui::Ui,
+    report: &MarginReport,
+    account: &AccountRisk,
+    view: &mut MarginView,
+    selection: &mut Option<Selection>,
+) {
+    let expanded = view.expanded.contains(&account.index);
+    let selected = *selection == Some(Selection::Account(account.label.clone()));
+    ui.horizontal(|ui| {
+        let toggle = if expanded { "-" } else { "+" };
+        if ui
+            .add(egui::Button::new(toggle).frame(false))
+            .on_hover_text("Show or hide the account's positions")
+            .clicked()
+        {
+            if expanded {
+                view.expanded.remove(&account.index);
+            } else {
+                view.expanded.insert(account.index);
+            }
+        }
+        let mut label = RichText::new(approx(account.label.clone(), account.approximate)).strong();
+        if selected {
+            label = label.color(ui.visuals().selection.stroke.color);
+        }
+        let response = ui
+            .add(egui::Button::selectable(selected, label))
+            .on_hover_text(account.notes.join("\n"));
+        if response.clicked() {
+            *selection = (!selected).then(|| Selection::Account(account.label.clone()));
+        }
+    });
+    ui.label(format!(
+        "{} ({})",
+        account.venue.display_name(),
+        account.margin_mode.display_name()
+    ));
+    right(ui, money(account.equity_usd)).on_hover_text(format!(
+        "Wallet {} {} plus unrealized PnL, in USD.",
+        money(account.wallet_balance),
+        account.margin_asset
+    ));
+    right(ui, money(account.maintenance_margin_usd))
+        .on_hover_text("Sum of the positions' maintenance margins, in USD.");
+    let ratio_text = match (account.margin_ratio, account.health_factor) {
+        (Some(ratio), _) => format!("{} %", (ratio * Decimal::ONE_HUNDRED).round_dp(2)),
+        (None, Some(hf)) => format!("HF {}", hf.round_dp(3)),
+        (None, None) => "--".to_owned(),
+    };
+    right(ui, ratio_text).on_hover_text(account.margin_ratio_definition);
+    let usage = match (account.health_factor, account.margin_ratio) {
+        (Some(hf), _) => Decimal::ONE.checked_div(hf),
+        (None, _) => account
+            .maintenance_margin_usd
+            .checked_div(account.equity_usd),
+    }
+    .map_or(0.0, to_f64)
+    .clamp(0.0, 1.0);
+    let color = distance_color(ui, account.liquidation_move_pct);
+    ui.add(
+        egui::ProgressBar::new(usage as f32)
+            .desired_width(90.0)
+            .fill(color)
+            .text(format!("{:.0} %", usage * 100.0)),
+    )
+    .on_hover_text(
+        "Maintenance margin as a share of equity (Aave: 1 / health factor). 100 % is \
+         liquidation. Colour: red within 10 % of a liquidating move, amber within 25 %.",
+    );
+    right(
+        ui,
+        account
+            .leverage
+            .map_or_else(|| "--".to_owned(), |l| format!("{}x", l.round_dp(2))),
+    )
+    .on_hover_text("Gross notional of the account's positions over its equity.");
+    right(
+        ui,
+        RichText::new(
+            account
+                .liquidation_move_pct
+                .map_or_else(|| "none".to_owned(), |m| format!("{m:+.2} %")),
+        )
+        .color(color),
+    )
+    .on_hover_text(
+        "The uniform move of every underlying that brings the account to its venue's \
+         liquidation threshold, tier changes included.",
+    );
+    ui.label("");
+    ui.end_row();
+    if expanded {
+        for position in report
+            .positions
+            .iter()
+            .filter(|p| p.account_index == account.index)
+        {
+            position_row(ui, position);
+        }
+    }
+}
+
+fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
+    let hover = {
+        let mut lines = position.notes.clone();
+        if let Some(tier) = &position.tier {
+            lines.push(format!("Tier: {tier}"));
+        }
+        lines.push(format!("Source: {}", position.source));
+        if position.approximate {
+            lines.push("Approximate: see the notes above.".to_owned());
+        }
+        lines.join("\n")
+    };
+    ui.label(format!(
+        "      {} {} {}",
+        position.side.name(),
+        position.symbol,
+        if position.approximate { "~" } else { "" }
+    ))
+    .on_hover_text(&hover);
+    ui.label(format!(
+        "size {} @ mark {}",
+        group_thousands(position.size),
+        price(position.mark_price)
+    ));
+    right(ui, format!("{} USD", money(position.notional_usd)))
+        .on_hover_text("Notional at the mark, in USD.");
+    right(
+        ui,
+        format!(
+            "{} {}",
+            price(position.maintenance_margin),
+            position.margin_asset
+        ),
+    )
+    .on_hover_text(&hover);
+    right(
+        ui,
+        format!("IM {}", price(position.initial_margin)),
+    )
+    .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
+    let distance = position
+        .distance_to_liquidation_pct
+        .map(to_f64);
+    let color = distance_color(ui, distance);
+    ui.label(
+        RichText::new(position.liquidation_price.map_or_else(
+            || "no liquidation".to_owned(),
+            |lp| format!("liq {}", price(lp)),
+        ))
+        .color(color),
+    )
+    .on_hover_text(&hover);
+    right(
+        ui,
+        position
+            .bankruptcy_price
+            .map_or_else(String::new, |bp| format!("bankr. {}", price(bp))),
+    )
+    .on_hover_text("Bankruptcy price: where the position's margin is used up (Bybit).");
+    right(
+        ui,
+        RichText::new(distance.map_or_else(String::new, |d| format!("{d:+.2} %"))).color(color),
+    )
+    .on_hover_text("Move of the mark to the liquidation price.");
+    right(ui, format!("PnL {}", price(position.unrealized_pnl)));
+    ui.end_row();
+}
+
+fn venue_color(index: usize) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(86, 140, 220),
+        Color32::from_rgb(230, 140, 60),
+        Color32::from_rgb(90, 180, 110),
+        Color32::from_rgb(200, 90, 90),
+        Color32::from_rgb(150, 110, 200),
+        Color32::from_rgb(140, 120, 90),
+        Color32::from_rgb(220, 120, 180),
+        Color32::from_rgb(120, 160, 160),
+    ];
+    PALETTE[index % PALETTE.len()]
+}
+
+fn dim(color: Color32, active: bool) -> Color32 {
+    if active { color } else { color.gamma_multiply(0.35) }
+}
+
+fn charts(ui: &mut egui::Ui, report: &MarginReport, selection: &mut Option<Selection>) {
+    let current = selection.clone();
+    let account_active = |label: &str| match &current {
+        Some(Selection::Account(selected)) => selected == label,
+        _ => true,
+    };
+    let underlying_active = |underlying: &str| match &current {
+        Some(Selection::Underlying(selected)) => selected == underlying,
+        _ => true,
+    };
+    ui.columns(3, |columns| {
+        // 1. Equity vs maintenance margin per account.
+        columns[0].label(RichText::new("Equity vs maintenance margin (USD)").strong());
+        let labels: Vec<String> = report.accounts.iter().map(|a| a.label.clone()).collect();
+        let equity = BarChart::new(
+            "Equity",
+            report
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    Bar::new(i as f64 - 0.18, to_f64(a.equity_usd))
+                        .width(0.35)
+                        .name(&a.label)
+                        .fill(dim(venue_color(0), account_active(&a.label)))
+                })
+                .collect(),
+        )
+        .color(venue_color(0));
+        let maintenance = BarChart::new(
+            "Maintenance margin",
+            report
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    Bar::new(i as f64 + 0.18, to_f64(a.maintenance_margin_usd))
+                        .width(0.35)
+                        .name(&a.label)
+                        .fill(dim(venue_color(3), account_active(&a.label)))
+                })
+                .collect(),
+        )
+        .color(venue_color(3));
+        Plot::new("equity_vs_mm")
+            .height(220.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| category(&labels, mark.value))
+            .show(&mut columns[0], |plot| {
+                plot.bar_chart(equity);
+                plot.bar_chart(maintenance);
+            });
+
+        // 2. Exposure per underlying, stacked by venue (longs up, shorts down).
+        columns[1].label(RichText::new("Net exposure by venue (USD)").strong());
+        let underlyings: Vec<String> = report
+            .exposures
+            .iter()
+            .map(|e| e.underlying.clone())
+            .collect();
+        let mut venues: Vec<crate::model::Venue> = report
+            .exposures
+            .iter()
+            .flat_map(|e| e.by_account.iter().map(|s| s.venue))
+            .collect();
+        venues.sort();
+        venues.dedup();
+        let mut stacked: Vec<BarChart> = Vec::new();
+        for (v, venue) in venues.iter().enumerate() {
+            let bars: Vec<Bar> = report
+                .exposures
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let value: Decimal = e
+                        .by_account
+                        .iter()
+                        .filter(|s| s.venue == *venue)
+                        .map(|s| s.net_notional_usd)
+                        .sum();
+                    Bar::new(i as f64, to_f64(value))
+                        .width(0.6)
+                        .fill(dim(venue_color(v), underlying_active(&e.underlying)))
+                })
+                .collect();
+            let refs: Vec<&BarChart> = stacked.iter().collect();
+            let chart = BarChart::new(venue.display_name(), bars)
+                .color(venue_color(v))
+                .stack_on(&refs);
+            stacked.push(chart);
+        }
+        let names = underlyings.clone();
+        Plot::new("exposure_by_venue")
+            .height(220.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| category(&names, mark.value))
+            .show(&mut columns[1], |plot| {
+                for chart in stacked {
+                    plot.bar_chart(chart);
+                }
+            });
+        columns[1].horizontal_wrapped(|ui| {
+            ui.label("Highlight:");
+            for underlying in &underlyings {
+                let on = *selection == Some(Selection::Underlying(underlying.clone()));
+                if ui.selectable_label(on, underlying).clicked() {
+                    *selection = (!on).then(|| Selection::Underlying(underlying.clone()));
+                }
+            }
+        });
+
+        // 3. Liquidation ladder: every position's liquidation price relative to its mark.
+        columns[2].label(RichText::new("Liquidation ladder (% from mark)").strong());
+        let ladder_names = underlyings.clone();
+        let series: Vec<Points<'_>> = report
+            .accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(a, account)| {
+                let points: Vec<[f64; 2]> = report
+                    .positions
+                    .iter()
+                    .filter(|p| p.account_index == account.index)
+                    .filter_map(|p| {
+                        let x = underlyings.iter().position(|u| *u == p.underlying)?;
+                        Some([x as f64, to_f64(p.distance_to_liquidation_pct?)])
+                    })
+                    .collect();
+                (!points.is_empty()).then(|| {
+                    Points::new(account.label.clone(), points)
+                        .radius(5.0)
+                        .color(dim(venue_color(a), account_active(&account.label)))
+                })
+            })
+            .collect();
+        Plot::new("liquidation_ladder")
+            .height(220.0)
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .include_y(0.0)
+            .x_axis_formatter(move |mark, _| category(&ladder_names, mark.value))
+            .show(&mut columns[2], |plot| {
+                for points in series {
+                    plot.points(points);
+                }
+            });
+    });
+}
+
+/// The category name at an integer axis position, blank between categories.
+fn category(names: &[String], value: f64) -> String {
+    let rounded = value.round();
+    if (value - rounded).abs() > 1e-6 || rounded < 0.0 {
+        return String::new();
+    }
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "checked above: a small non-negative integer"
+    )]
+    names.get(rounded as usize).cloned().unwrap_or_default()
+}
