@@ -303,7 +303,11 @@ impl Report {
     /// Builds the summary of `portfolio`, read from `file`, with the margin engine's numbers
     /// (file prices, bundled venue parameters).
     pub fn new(file: &str, portfolio: &Portfolio) -> Self {
-        Self::with_analysis(file, portfolio, &engine::analyze_with_file_prices(portfolio))
+        Self::with_analysis(
+            file,
+            portfolio,
+            &engine::analyze_with_file_prices(portfolio),
+        )
     }
 
     /// Builds the summary from an analysis already computed.
@@ -501,7 +505,8 @@ impl Report {
     /// The margin section of the text report (`~` marks an approximate number).
     fn margin_text(&self, out: &mut String) {
         use crate::ui::format::group_thousands as g;
-        let opt = |value: Option<Decimal>| value.map_or_else(|| "--".to_owned(), |v| g(v.round_dp(4)));
+        let opt =
+            |value: Option<Decimal>| value.map_or_else(|| "--".to_owned(), |v| g(v.round_dp(4)));
         let _ = writeln!(out, "\nMargin (prices from the file; ~ = approximate)");
         for account in &self.accounts {
             let _ = writeln!(

@@ -90,7 +90,10 @@ fn binance_faq_statements_hold_for_the_2021_table() {
     // The FAQ example's 16,300 is tier 4's amount: 1,000,000 × (2.5 % − 1 %) + 1,300.
     assert_eq!(cum[3], dec!(16300));
     // MM at 264,000: 264,000 × 1 % − 1,300 = 1,340.
-    assert_eq!(binance::maintenance_margin(&table, dec!(264000)), dec!(1340));
+    assert_eq!(
+        binance::maintenance_margin(&table, dec!(264000)),
+        dec!(1340)
+    );
 }
 
 #[test]
@@ -203,7 +206,14 @@ fn bybit_published_example_one() {
 fn bybit_published_im_mm_and_tier_illustration() {
     // [published] 1 BTC @ 10,000, 50x, MMR 0.5 % → IM 200, MM 50.
     let table_btc = &library().venue(Venue::BybitLinear).unwrap().tier_tables[0];
-    let leg = binance::leg(table_btc, riskdeck::model::Settlement::Linear, dec!(1), Decimal::ONE, dec!(10000), dec!(10000));
+    let leg = binance::leg(
+        table_btc,
+        riskdeck::model::Settlement::Linear,
+        dec!(1),
+        Decimal::ONE,
+        dec!(10000),
+        dec!(10000),
+    );
     assert_eq!(leg.maintenance_margin(dec!(10000)), dec!(50));
     assert_eq!(leg.notional(dec!(10000)) / dec!(50), dec!(200));
     // XYZUSDT illustration: tiers 0–1,000 2 %, –2,000 2.5 %, –3,000 3 %, –4,000 3.5 %, –5,000 4 %.
@@ -221,8 +231,19 @@ fn bybit_published_im_mm_and_tier_illustration() {
         ],
     );
     assert_eq!(maintenance_amounts(&xyz.tiers)[3], dec!(30));
-    let leg = binance::leg(&xyz, riskdeck::model::Settlement::Linear, dec!(100), Decimal::ONE, dec!(35), dec!(40));
-    assert_eq!(leg.maintenance_margin(dec!(40)), dec!(92.5), "entry value, not mark");
+    let leg = binance::leg(
+        &xyz,
+        riskdeck::model::Settlement::Linear,
+        dec!(100),
+        Decimal::ONE,
+        dec!(35),
+        dec!(40),
+    );
+    assert_eq!(
+        leg.maintenance_margin(dec!(40)),
+        dec!(92.5),
+        "entry value, not mark"
+    );
 }
 
 #[test]
@@ -323,7 +344,10 @@ fn hyperliquid_engine_matches_the_documented_formula() {
     )
     .unwrap();
     let engine = sol.liquidation_price.unwrap();
-    assert!((engine - documented).abs() < dec!(0.0000000001), "{engine} vs {documented}");
+    assert!(
+        (engine - documented).abs() < dec!(0.0000000001),
+        "{engine} vs {documented}"
+    );
     // Same line solved the other way: (400 × 187.21 − 14,976.8) / (400 × 0.975) = 59,907.2 / 390.
     assert_eq!(engine, dec!(59907.2) / dec!(390));
 }
@@ -342,7 +366,15 @@ fn okx_engine_matches_the_derived_closed_form() {
     // 700 contracts: tier 2 (501–1,000), MMR 1.5 %, fee 0.05 %. Isolated margin = 42,000 ×
     // 0.6 / 10 = 4,200. LP_short = (ctVal·n·EP + M) / (ctVal·n·(1 + MMR + f))
     //                            = (42,000 + 4,200) / (70,000 × 1.0155).
-    let closed = okx::liquidation_price_linear(dec!(100), dec!(-700), dec!(0.6), dec!(4200), dec!(0.015), dec!(0.0005)).unwrap();
+    let closed = okx::liquidation_price_linear(
+        dec!(100),
+        dec!(-700),
+        dec!(0.6),
+        dec!(4200),
+        dec!(0.015),
+        dec!(0.0005),
+    )
+    .unwrap();
     assert_eq!(closed, dec!(46200) / dec!(71085));
     assert_eq!(ada.liquidation_price, Some(closed));
     assert!(ada.approximate, "OKX formulas are derived");
@@ -352,7 +384,15 @@ fn okx_engine_matches_the_derived_closed_form() {
 fn okx_inverse_and_dydx_closed_forms_by_hand() {
     // OKX coin-margined long: 100 contracts × 100 USD at 20,000 with 0.05 BTC margin, MMR 1 %,
     // fee 0 → LP = 10,000 × 1.01 / (0.05 + 0.5) = 18,363.63…
-    let lp = okx::liquidation_price_inverse(dec!(100), dec!(100), dec!(20000), dec!(0.05), dec!(0.01), Decimal::ZERO).unwrap();
+    let lp = okx::liquidation_price_inverse(
+        dec!(100),
+        dec!(100),
+        dec!(20000),
+        dec!(0.05),
+        dec!(0.01),
+        Decimal::ZERO,
+    )
+    .unwrap();
     assert_eq!(lp, dec!(10100) / dec!(0.55));
     // dYdX long 2 BTC at 50,000 with 10,000 USDC, MMF 3 %:
     // LP = (100,000 − 10,000) / (2 × 0.97) = 46,391.75…
@@ -365,8 +405,14 @@ fn okx_inverse_and_dydx_closed_forms_by_hand() {
     );
     let report = analyze_with_file_prices(&p);
     let expected = dec!(90000) / dec!(1.94);
-    assert_eq!(dydx::liquidation_price(dec!(2), dec!(50000), dec!(10000), dec!(0.03)), Some(expected));
-    assert_eq!(position(&report, "BTC-USD").liquidation_price, Some(expected));
+    assert_eq!(
+        dydx::liquidation_price(dec!(2), dec!(50000), dec!(10000), dec!(0.03)),
+        Some(expected)
+    );
+    assert_eq!(
+        position(&report, "BTC-USD").liquidation_price,
+        Some(expected)
+    );
 }
 
 #[test]
@@ -383,7 +429,10 @@ fn aave_published_health_factor() {
     let hf = report.accounts[0].health_factor.unwrap();
     assert_eq!(hf, dec!(8000) / dec!(6000));
     assert_eq!(hf.round_dp(3), dec!(1.333));
-    assert_eq!(aave::health_factor(&[(dec!(10000), dec!(0.8))], dec!(6000)), Some(hf));
+    assert_eq!(
+        aave::health_factor(&[(dec!(10000), dec!(0.8))], dec!(6000)),
+        Some(hf)
+    );
 }
 
 #[test]
@@ -417,10 +466,19 @@ fn aave_multi_collateral_by_hand() {
         partial_close_factor: dec!(0.5),
         min_reserve_usd: dec!(2000),
     };
-    assert_eq!(aave::max_repay_usd(&rule, dec!(0.97), dec!(50000), dec!(60000), dec!(60000)), dec!(30000));
-    assert_eq!(aave::max_repay_usd(&rule, dec!(0.94), dec!(50000), dec!(60000), dec!(60000)), dec!(60000));
+    assert_eq!(
+        aave::max_repay_usd(&rule, dec!(0.97), dec!(50000), dec!(60000), dec!(60000)),
+        dec!(30000)
+    );
+    assert_eq!(
+        aave::max_repay_usd(&rule, dec!(0.94), dec!(50000), dec!(60000), dec!(60000)),
+        dec!(60000)
+    );
     // Seized = 30,000 USDC × 1 / 4,000 × 1.052 = 7.89 WETH.
-    assert_eq!(aave::collateral_seized(dec!(30000), Decimal::ONE, dec!(4000), dec!(1.052)), Some(dec!(7.89)));
+    assert_eq!(
+        aave::collateral_seized(dec!(30000), Decimal::ONE, dec!(4000), dec!(1.052)),
+        Some(dec!(7.89))
+    );
     let _unused: Option<LendingReserve> = None;
 }
 
@@ -436,8 +494,17 @@ fn positions_without_prices_are_excluded_with_reasons() {
     assert!(report.positions.is_empty());
     assert_eq!(report.excluded.len(), 1);
     assert_eq!(report.excluded[0].path, "accounts[0].positions[0]");
-    assert!(report.excluded[0].reason.contains("no price for BTC"), "{:?}", report.excluded);
-    assert!(report.assumptions.iter().any(|a| a.contains("USDT valued at its peg")));
+    assert!(
+        report.excluded[0].reason.contains("no price for BTC"),
+        "{:?}",
+        report.excluded
+    );
+    assert!(
+        report
+            .assumptions
+            .iter()
+            .any(|a| a.contains("USDT valued at its peg"))
+    );
 }
 
 #[test]
@@ -451,7 +518,11 @@ fn stand_in_tables_are_marked_approximate() {
     let report = analyze_with_file_prices(&p);
     let doge = position(&report, "DOGEUSDT");
     assert!(doge.approximate);
-    assert!(doge.notes.iter().any(|n| n.contains("BTCUSDT's table stands in")));
+    assert!(
+        doge.notes
+            .iter()
+            .any(|n| n.contains("BTCUSDT's table stands in"))
+    );
 }
 
 #[test]
@@ -500,10 +571,22 @@ fn every_sample_prices_every_position_it_can() {
         let p = parse_portfolio(&text).unwrap();
         let report = analyze_with_file_prices(&p);
         let positions: usize = p.accounts.iter().map(|a| a.positions.len()).sum();
-        let excluded = report.excluded.iter().filter(|e| e.path.contains("positions")).count();
-        assert!(report.positions.len() + excluded >= positions, "{}", file.display());
+        let excluded = report
+            .excluded
+            .iter()
+            .filter(|e| e.path.contains("positions"))
+            .count();
+        assert!(
+            report.positions.len() + excluded >= positions,
+            "{}",
+            file.display()
+        );
         assert_eq!(report.accounts.len(), p.accounts.len());
-        assert!(report.totals.equity_usd > Decimal::ZERO, "{}", file.display());
+        assert!(
+            report.totals.equity_usd > Decimal::ZERO,
+            "{}",
+            file.display()
+        );
     }
 }
 
@@ -518,6 +601,14 @@ fn leverage_above_the_tier_maximum_is_a_validation_error() {
     let problems = parse_portfolio(text).unwrap_err();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].path, "accounts[0].positions[0].leverage");
-    assert!(problems[0].message.contains("at most 50x"), "{}", problems[0].message);
-    assert!(problems[0].message.contains("BTCUSDT tier 4 of 12"), "{}", problems[0].message);
+    assert!(
+        problems[0].message.contains("at most 50x"),
+        "{}",
+        problems[0].message
+    );
+    assert!(
+        problems[0].message.contains("BTCUSDT tier 4 of 12"),
+        "{}",
+        problems[0].message
+    );
 }

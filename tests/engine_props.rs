@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 use riskdeck::engine::margin::binance;
 use riskdeck::model::Settlement;
-use riskdeck::model::params::{TierTable, library};
 use riskdeck::model::Venue;
+use riskdeck::model::params::{TierTable, library};
 use rust_decimal::Decimal;
 
 fn btcusdt() -> &'static TierTable {

@@ -125,7 +125,7 @@ pub fn aggregate(
             }
         })
         .collect();
-    exposures.sort_by(|a, b| b.gross_notional_usd.cmp(&a.gross_notional_usd));
+    exposures.sort_by_key(|e| std::cmp::Reverse(e.gross_notional_usd));
 
     let totals = &mut report.totals;
     totals.equity_usd = report.accounts.iter().map(|a| a.equity_usd).sum();

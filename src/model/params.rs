@@ -316,13 +316,22 @@ pub const BUNDLED_VENUE_FILES: [(&str, &str); 9] = [
         include_str!("../../assets/venues/bybit_inverse.ron"),
     ),
     ("okx.ron", include_str!("../../assets/venues/okx.ron")),
-    ("deribit.ron", include_str!("../../assets/venues/deribit.ron")),
+    (
+        "deribit.ron",
+        include_str!("../../assets/venues/deribit.ron"),
+    ),
     (
         "hyperliquid.ron",
         include_str!("../../assets/venues/hyperliquid.ron"),
     ),
-    ("dydx_v4.ron", include_str!("../../assets/venues/dydx_v4.ron")),
-    ("aave_v3.ron", include_str!("../../assets/venues/aave_v3.ron")),
+    (
+        "dydx_v4.ron",
+        include_str!("../../assets/venues/dydx_v4.ron"),
+    ),
+    (
+        "aave_v3.ron",
+        include_str!("../../assets/venues/aave_v3.ron"),
+    ),
 ];
 
 /// The bundled collateral facts file.
@@ -536,11 +545,19 @@ mod tests {
             approximate: false,
             note: String::new(),
         };
-        assert!(check_tier_table(&table).unwrap_err().contains("only the last tier"));
+        assert!(
+            check_tier_table(&table)
+                .unwrap_err()
+                .contains("only the last tier")
+        );
         table.tiers[0].cap = Some(dec!(10));
         assert!(check_tier_table(&table).unwrap_err().contains("not above"));
         table.tiers[1].cap = Some(dec!(20));
         table.tiers[1].mmr = dec!(1.5);
-        assert!(check_tier_table(&table).unwrap_err().contains("outside 0..1"));
+        assert!(
+            check_tier_table(&table)
+                .unwrap_err()
+                .contains("outside 0..1")
+        );
     }
 }

@@ -72,7 +72,8 @@ pub fn venue_rules() -> &'static [VenueRule] {
             reason = "the bundled asset is a compile-time constant; the unit test \
                       `bundled_rules_parse_and_cover_every_venue` proves it parses"
         )]
-        parse_venue_rules(BUNDLED_VENUE_RULES_RON).expect("bundled assets/venues/rules.ron is valid")
+        parse_venue_rules(BUNDLED_VENUE_RULES_RON)
+            .expect("bundled assets/venues/rules.ron is valid")
     })
 }
 

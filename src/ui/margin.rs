@@ -70,7 +70,11 @@ fn money(value: Decimal) -> String {
 }
 
 fn price(value: Decimal) -> String {
-    let places = if value.abs() >= Decimal::ONE_HUNDRED { 2 } else { 6 };
+    let places = if value.abs() >= Decimal::ONE_HUNDRED {
+        2
+    } else {
+        6
+    };
     group_thousands(value.round_dp(places).normalize())
 }
 
@@ -85,7 +89,11 @@ fn distance_color(ui: &egui::Ui, distance_pct: Option<f64>) -> Color32 {
 }
 
 fn approx(text: String, approximate: bool) -> String {
-    if approximate { format!("~{text}") } else { text }
+    if approximate {
+        format!("~{text}")
+    } else {
+        text
+    }
 }
 
 /// Draws the Margin panel.
@@ -407,14 +415,9 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
         ),
     )
     .on_hover_text(&hover);
-    right(
-        ui,
-        format!("IM {}", price(position.initial_margin)),
-    )
-    .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
-    let distance = position
-        .distance_to_liquidation_pct
-        .map(to_f64);
+    right(ui, format!("IM {}", price(position.initial_margin)))
+        .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
+    let distance = position.distance_to_liquidation_pct.map(to_f64);
     let color = distance_color(ui, distance);
     ui.label(
         RichText::new(position.liquidation_price.map_or_else(
@@ -455,7 +458,11 @@ fn venue_color(index: usize) -> Color32 {
 }
 
 fn dim(color: Color32, active: bool) -> Color32 {
-    if active { color } else { color.gamma_multiply(0.35) }
+    if active {
+        color
+    } else {
+        color.gamma_multiply(0.35)
+    }
 }
 
 fn charts(ui: &mut egui::Ui, report: &MarginReport, selection: &mut Option<Selection>) {

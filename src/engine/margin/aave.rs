@@ -148,16 +148,19 @@ pub fn analyze(
             borrowed,
         });
     }
-    for position_index in account.positions.iter().enumerate().filter_map(|(i, p)| {
-        (!matches!(p, Position::Supply(_) | Position::Borrow(_))).then_some(i)
-    }) {
+    for position_index in
+        account.positions.iter().enumerate().filter_map(|(i, p)| {
+            (!matches!(p, Position::Supply(_) | Position::Borrow(_))).then_some(i)
+        })
+    {
         report.excluded.push(Excluded {
             path: position_path(index, position_index),
             reason: "Aave holds only supplied and borrowed balances".to_owned(),
         });
     }
     if !account.collateral.is_empty() {
-        notes.push("Collateral entries of an Aave account count as supplied collateral.".to_owned());
+        notes
+            .push("Collateral entries of an Aave account count as supplied collateral.".to_owned());
     }
 
     let value = |l: &Line<'_>| l.amount * l.price;
@@ -247,7 +250,13 @@ pub fn analyze(
                 .filter(|l| !l.borrowed && l.priced_as == line.priced_as)
                 .map(value)
                 .sum();
-            let repay = max_repay_usd(rule, hf, reserve_collateral.max(supplied), value(line), debt);
+            let repay = max_repay_usd(
+                rule,
+                hf,
+                reserve_collateral.max(supplied),
+                value(line),
+                debt,
+            );
             notes.push(format!(
                 "If liquidated at this health factor, up to {} USD of the {} debt may be repaid \
                  in one call (Aave v3.3 close factor).",
@@ -294,7 +303,11 @@ pub fn analyze(
             } else {
                 PositionKind::Supply
             },
-            side: if line.borrowed { Side::Short } else { Side::Long },
+            side: if line.borrowed {
+                Side::Short
+            } else {
+                Side::Long
+            },
             size: line.amount,
             entry_price: None,
             mark_price: line.price,

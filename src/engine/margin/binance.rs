@@ -41,12 +41,23 @@ pub fn liquidation_price_usdm(
     entry_price: Decimal,
     mark_price: Decimal,
 ) -> Option<Decimal> {
-    let leg = leg(table, Settlement::Linear, size, Decimal::ONE, entry_price, mark_price);
+    let leg = leg(
+        table,
+        Settlement::Linear,
+        size,
+        Decimal::ONE,
+        entry_price,
+        mark_price,
+    );
     leg.solve_price(wallet + other_upnl, other_mm, true)
 }
 
 /// COIN-M one-way liquidation price of `contracts` (signed) of `contract_size_usd` each, with
 /// the coin wallet `wallet_coin` and the other positions' MM and PnL in coin.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per variable of Binance's formula, so a call reads like the FAQ"
+)]
 pub fn liquidation_price_coinm(
     table: &TierTable,
     wallet_coin: Decimal,

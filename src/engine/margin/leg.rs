@@ -170,7 +170,9 @@ impl Leg<'_> {
     /// The maintenance-margin line of tier `index`.
     pub fn line(&self, index: usize) -> MmLine {
         match &self.rule {
-            MarginRule::Tiered { table, cum, fee, .. } => {
+            MarginRule::Tiered {
+                table, cum, fee, ..
+            } => {
                 let Some(tier) = self.rule.tiers().get(index) else {
                     return MmLine {
                         fixed: Decimal::ZERO,
@@ -211,7 +213,10 @@ impl Leg<'_> {
         match &self.rule {
             MarginRule::Tiered { fee, .. } => {
                 let index = self.regime_at(p).index;
-                self.rule.tiers().get(index).map_or(Decimal::ZERO, |t| t.mmr + fee)
+                self.rule
+                    .tiers()
+                    .get(index)
+                    .map_or(Decimal::ZERO, |t| t.mmr + fee)
             }
             MarginRule::Scaled(rule) => self.scaled_mm_rate(rule),
         }

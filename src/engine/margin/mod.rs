@@ -93,7 +93,11 @@ pub fn resolve_rule<'a>(
             notes.push(format!(
                 "No tier table for {symbol} is bundled: {}'s {} stands in.",
                 table.id,
-                if first_tier_only { "first tier" } else { "table" }
+                if first_tier_only {
+                    "first tier"
+                } else {
+                    "table"
+                }
             ));
         }
         if !table.note.is_empty() {
@@ -104,7 +108,11 @@ pub fn resolve_rule<'a>(
                 table,
                 cum: cums.get(table),
                 fee: rate_fee,
-                tiers_used: if first_tier_only { 1 } else { table.tiers.len() },
+                tiers_used: if first_tier_only {
+                    1
+                } else {
+                    table.tiers.len()
+                },
             },
             name: table.id.clone(),
             source: format!("{} ({})", table.source, table.as_of),
@@ -301,10 +309,7 @@ fn analyze_spot(
         let Position::Spot(spot) = position else {
             report.excluded.push(Excluded {
                 path: position_path(index, position_index),
-                reason: format!(
-                    "a spot wallet holds no {}",
-                    position.kind().display_name()
-                ),
+                reason: format!("a spot wallet holds no {}", position.kind().display_name()),
             });
             continue;
         };

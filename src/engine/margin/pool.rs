@@ -162,7 +162,15 @@ pub fn analyze_derivatives(
                     f.isolated_margin,
                 ),
                 Position::Option(option) => {
-                    add_option(context, account, index, position_index, option, &mut pools, report);
+                    add_option(
+                        context,
+                        account,
+                        index,
+                        position_index,
+                        option,
+                        &mut pools,
+                        report,
+                    );
                     continue;
                 }
                 other => {
@@ -184,7 +192,9 @@ pub fn analyze_derivatives(
             continue;
         }
         let underlying_key = library.priced_as(underlying).to_ascii_uppercase();
-        let Some(underlying_usd) = market.asset_usd(&underlying_key, library).map(|q| q.price_usd)
+        let Some(underlying_usd) = market
+            .asset_usd(&underlying_key, library)
+            .map(|q| q.price_usd)
         else {
             exclude(
                 report,
@@ -203,7 +213,9 @@ pub fn analyze_derivatives(
         let mark = match market.get(symbol) {
             Some(contract) => contract.price_usd,
             None => match settlement {
-                Settlement::Linear => underlying_usd.checked_div(quote_usd).unwrap_or(underlying_usd),
+                Settlement::Linear => underlying_usd
+                    .checked_div(quote_usd)
+                    .unwrap_or(underlying_usd),
                 Settlement::Inverse => underlying_usd,
             },
         };
@@ -259,9 +271,8 @@ pub fn analyze_derivatives(
         };
         if isolated_mode {
             // Isolated margin: as given, else the initial margin at entry implied by leverage.
-            let margin = isolated.or_else(|| {
-                leverage.and_then(|lev| pool_leg.leg.notional(entry).checked_div(lev))
-            });
+            let margin = isolated
+                .or_else(|| leverage.and_then(|lev| pool_leg.leg.notional(entry).checked_div(lev)));
             let Some(margin) = margin else {
                 exclude(
                     report,
@@ -530,14 +541,14 @@ pub fn analyze_derivatives(
         mm_usd += total_mm * pool.asset_usd;
         im_usd += pool_im * pool.asset_usd;
         if !pool.legs.is_empty() || !pool.fixed.is_empty() {
-            if pool.isolated {
-                if let Some(ratio) = margin_ratio(account.venue, equity, total_mm) {
-                    worst_ratio = Some(match (worst_ratio, account.venue) {
-                        (None, _) => ratio,
-                        (Some(w), Venue::Okx) => w.min(ratio),
-                        (Some(w), _) => w.max(ratio),
-                    });
-                }
+            if pool.isolated
+                && let Some(ratio) = margin_ratio(account.venue, equity, total_mm)
+            {
+                worst_ratio = Some(match (worst_ratio, account.venue) {
+                    (None, _) => ratio,
+                    (Some(w), Venue::Okx) => w.min(ratio),
+                    (Some(w), _) => w.max(ratio),
+                });
             }
             if let Some(found) = uniform_move_pct(pool) {
                 moves.push(found);
@@ -557,9 +568,7 @@ pub fn analyze_derivatives(
         );
     }
     let (wallet_asset, wallet_balance) = wallet_of(&pools, collateral_usd);
-    let liquidation_move_pct = moves
-        .into_iter()
-        .min_by(|a, b| a.abs().total_cmp(&b.abs()));
+    let liquidation_move_pct = moves.into_iter().min_by(|a, b| a.abs().total_cmp(&b.abs()));
     AccountRisk {
         index,
         label: account.label.clone(),
@@ -592,10 +601,9 @@ fn wallet_of(pools: &[Pool<'_>], collateral_usd: Decimal) -> (String, Decimal) {
         .windows(2)
         .all(|w| w[0].asset.eq_ignore_ascii_case(&w[1].asset));
     match funded.first() {
-        Some(first) if same_asset && funded.iter().all(|p| p.moving.is_zero()) => (
-            first.asset.clone(),
-            funded.iter().map(|p| p.wallet).sum(),
-        ),
+        Some(first) if same_asset && funded.iter().all(|p| p.moving.is_zero()) => {
+            (first.asset.clone(), funded.iter().map(|p| p.wallet).sum())
+        }
         _ => ("USD".to_owned(), collateral_usd),
     }
 }
@@ -823,7 +831,9 @@ fn f(value: Decimal) -> f64 {
 impl FastLeg {
     fn new(leg: &Leg<'_>) -> Self {
         let mm = match &leg.rule {
-            MarginRule::Tiered { table, cum, fee, .. } => match table.basis {
+            MarginRule::Tiered {
+                table, cum, fee, ..
+            } => match table.basis {
                 TierBasis::Notional => MmModel::Tiered {
                     caps: leg
                         .rule
@@ -834,7 +844,9 @@ impl FastLeg {
                     rates: leg.rule.tiers().iter().map(|t| f(t.mmr + fee)).collect(),
                     cums: cum.iter().map(|c| f(*c)).collect(),
                 },
-                TierBasis::EntryValue => MmModel::Constant(f(leg.maintenance_margin(leg.mark_price))),
+                TierBasis::EntryValue => {
+                    MmModel::Constant(f(leg.maintenance_margin(leg.mark_price)))
+                }
                 TierBasis::Contracts => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
             },
             MarginRule::Scaled(_) => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
@@ -868,7 +880,8 @@ impl FastLeg {
                     .iter()
                     .position(|cap| notional <= *cap)
                     .unwrap_or(caps.len().saturating_sub(1));
-                notional * rates.get(i).copied().unwrap_or(0.0) - cums.get(i).copied().unwrap_or(0.0)
+                notional * rates.get(i).copied().unwrap_or(0.0)
+                    - cums.get(i).copied().unwrap_or(0.0)
             }
         };
         upnl - mm
@@ -899,7 +912,9 @@ pub fn uniform_move_of(surplus: impl Fn(f64) -> f64) -> Option<f64> {
     const DOWN: [f64; 13] = [
         -0.01, -0.02, -0.05, -0.1, -0.15, -0.2, -0.3, -0.4, -0.5, -0.65, -0.8, -0.9, -0.999,
     ];
-    const UP: [f64; 13] = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 4.0, 9.0];
+    const UP: [f64; 13] = [
+        0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 4.0, 9.0,
+    ];
     let f0 = surplus(0.0);
     if f0 <= 0.0 {
         return Some(0.0);
