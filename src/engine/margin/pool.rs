@@ -40,7 +40,6 @@ struct FixedItem {
     underlying: String,
     size: Decimal,
     mark_price_usd: Decimal,
-    underlying_usd: Decimal,
     notional_usd: Decimal,
     value: Decimal,
     initial_margin: Decimal,
@@ -535,7 +534,6 @@ pub fn analyze_derivatives(
                 approximate: item.approximate,
                 notes: item.notes.clone(),
             });
-            let _ = item.underlying_usd;
         }
         equity_usd += equity * pool.asset_usd;
         mm_usd += total_mm * pool.asset_usd;
@@ -794,7 +792,6 @@ fn add_option(
         underlying: underlying_key,
         size: option.size,
         mark_price_usd: premium_usd,
-        underlying_usd,
         notional_usd: (units * underlying_usd).abs(),
         value: to_asset(value_usd),
         initial_margin: to_asset(im_usd),
