@@ -331,7 +331,7 @@ impl Report {
                 .iter()
                 .zip(&analysis.accounts)
                 .map(|(account, risk)| AccountReport {
-                    margin_asset: risk.margin_asset.clone(),
+                    margin_asset: risk.margin_asset.to_string(),
                     wallet_balance: risk.wallet_balance,
                     equity_usd: risk.equity_usd,
                     initial_margin_usd: risk.initial_margin_usd,
@@ -575,16 +575,16 @@ impl Report {
 
 fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
     PositionRiskLine {
-        account: risk.account.clone(),
-        symbol: risk.symbol.clone(),
-        underlying: risk.underlying.clone(),
+        account: risk.account.to_string(),
+        symbol: risk.symbol.to_string(),
+        underlying: risk.underlying.to_string(),
         kind: kind_name(risk.kind).to_owned(),
         side: risk.side.name().to_owned(),
         size: risk.size,
         entry_price: risk.entry_price,
         mark_price: risk.mark_price,
         notional_usd: risk.notional_usd,
-        margin_asset: risk.margin_asset.clone(),
+        margin_asset: risk.margin_asset.to_string(),
         initial_margin: risk.initial_margin,
         maintenance_margin: risk.maintenance_margin,
         unrealized_pnl: risk.unrealized_pnl,
@@ -593,10 +593,10 @@ fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
         distance_to_liquidation_pct: risk.distance_to_liquidation_pct,
         distance_to_liquidation_sigma: risk.distance_to_liquidation_sigma,
         mm_rate: risk.mm_rate,
-        tier: risk.tier.clone(),
-        source: risk.source.clone(),
+        tier: risk.tier.as_ref().map(ToString::to_string),
+        source: risk.source.to_string(),
         approximate: risk.approximate,
-        explanation: risk.notes.clone(),
+        explanation: risk.explanation(),
     }
 }
 

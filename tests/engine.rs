@@ -28,7 +28,7 @@ fn position<'a>(report: &'a MarginReport, symbol: &str) -> &'a riskdeck::engine:
     report
         .positions
         .iter()
-        .find(|p| p.symbol == symbol)
+        .find(|p| &*p.symbol == symbol)
         .unwrap_or_else(|| panic!("{symbol} not priced: {:?}", report.excluded))
 }
 
@@ -519,7 +519,7 @@ fn stand_in_tables_are_marked_approximate() {
     let doge = position(&report, "DOGEUSDT");
     assert!(doge.approximate);
     assert!(
-        doge.notes
+        doge.explanation()
             .iter()
             .any(|n| n.contains("BTCUSDT's table stands in"))
     );
@@ -539,7 +539,10 @@ fn account_tier_tables_override_the_bundled_ones() {
     let btc = position(&report, "BTCUSDT");
     // 100,000 × 1 % − 0 = 1,000 (the bundled table would give 100,000 × 0.5 % − 50 = 450).
     assert_eq!(btc.maintenance_margin, dec!(1000));
-    assert_eq!(btc.tier.as_deref(), Some("BTCUSDT VIP tier 1 of 1"));
+    assert_eq!(
+        btc.tier.as_ref().map(ToString::to_string).as_deref(),
+        Some("BTCUSDT VIP tier 1 of 1")
+    );
 }
 
 #[test]

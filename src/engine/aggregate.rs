@@ -2,6 +2,7 @@
 //! the weakest account, and the hidden risk of hedged books.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -23,10 +24,10 @@ const MODEST_MOVE_PCT: f64 = 25.0;
 /// so their delta in coins is `Q / EP`, not `Q / mark`.
 fn coin_delta(position: &Position) -> Option<Decimal> {
     let leveraged = |settlement: Settlement, size: Decimal, cs: Option<Decimal>, entry: Decimal| {
-        let cs = cs.unwrap_or(Decimal::ONE);
+        let units = cs.map_or(size, |cs| size * cs);
         match settlement {
-            Settlement::Linear => Some(size * cs),
-            Settlement::Inverse => (size * cs).checked_div(entry),
+            Settlement::Linear => Some(units),
+            Settlement::Inverse => units.checked_div(entry),
         }
     };
     match position {
@@ -46,23 +47,63 @@ pub fn aggregate(
     library: &ParameterLibrary,
     report: &mut MarginReport,
 ) {
-    // underlying → account index → (net coins, gross USD)
-    let mut legs: BTreeMap<String, BTreeMap<usize, (Decimal, Decimal)>> = BTreeMap::new();
-    let mut prices: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut add = |underlying: &str, account: usize, coins: Decimal, price: Decimal| {
-        prices.insert(underlying.to_owned(), price);
-        let entry = legs
-            .entry(underlying.to_owned())
-            .or_default()
-            .entry(account)
-            .or_default();
+    // underlying → (USD price, account index → (net coins, gross coins))
+    type Legs = BTreeMap<usize, (Decimal, Decimal)>;
+    let mut legs: BTreeMap<Arc<str>, (Decimal, Legs)> = BTreeMap::new();
+    let mut add = |underlying: &Arc<str>, account: usize, coins: Decimal, gross: Decimal, price| {
+        let (_, accounts) = legs
+            .entry(Arc::clone(underlying))
+            .or_insert_with(|| (price, BTreeMap::new()));
+        let entry = accounts.entry(account).or_default();
         entry.0 += coins;
-        entry.1 += (coins * price).abs();
+        entry.1 += gross;
     };
+    // An account's rows on one underlying are adjacent and share one `Arc`: they are summed
+    // in a run and priced once per run.
+    struct Run {
+        underlying: Arc<str>,
+        account: usize,
+        /// USD price, `None` for stablecoins and unpriced underlyings (not exposure).
+        price: Option<Decimal>,
+        net_coins: Decimal,
+        gross_coins: Decimal,
+    }
+    let mut run: Option<Run> = None;
+    let mut left_out = Vec::new();
     for row in &report.positions {
-        if library.stablecoin(&row.underlying).is_some() {
-            continue;
+        let same_run = run.as_ref().is_some_and(|r| {
+            r.account == row.account_index && Arc::ptr_eq(&r.underlying, &row.underlying)
+        });
+        if !same_run {
+            if let Some(done) = run.take()
+                && let Some(price) = done.price
+            {
+                add(
+                    &done.underlying,
+                    done.account,
+                    done.net_coins,
+                    done.gross_coins,
+                    price,
+                );
+            }
+            let price = if library.stablecoin(&row.underlying).is_some() {
+                None
+            } else {
+                market
+                    .asset_usd(&row.underlying, library)
+                    .map(|q| q.price_usd)
+            };
+            run = Some(Run {
+                underlying: Arc::clone(&row.underlying),
+                account: row.account_index,
+                price,
+                net_coins: Decimal::ZERO,
+                gross_coins: Decimal::ZERO,
+            });
         }
+        let Some(current) = run.as_mut().filter(|r| r.price.is_some()) else {
+            continue;
+        };
         let Some(position) = portfolio
             .accounts
             .get(row.account_index)
@@ -70,15 +111,12 @@ pub fn aggregate(
         else {
             continue;
         };
-        let Some(price) = market
-            .asset_usd(&row.underlying, library)
-            .map(|q| q.price_usd)
-        else {
-            continue;
-        };
         match coin_delta(position) {
-            Some(coins) => add(&row.underlying, row.account_index, coins, price),
-            None => report.excluded.push(Excluded {
+            Some(coins) => {
+                current.net_coins += coins;
+                current.gross_coins += coins.abs();
+            }
+            None => left_out.push(Excluded {
                 path: position_path(row.account_index, row.position_index),
                 reason: "left out of exposure: an option's delta needs an implied volatility, \
                          which is not known yet (its value and margin are counted)"
@@ -86,37 +124,57 @@ pub fn aggregate(
             }),
         }
     }
+    if let Some(done) = run.take()
+        && let Some(price) = done.price
+    {
+        add(
+            &done.underlying,
+            done.account,
+            done.net_coins,
+            done.gross_coins,
+            price,
+        );
+    }
+    report.excluded.append(&mut left_out);
     for (index, account) in portfolio.accounts.iter().enumerate() {
         for collateral in &account.collateral {
             if library.stablecoin(&collateral.asset).is_some() {
                 continue;
             }
-            let underlying = library.priced_as(&collateral.asset).to_ascii_uppercase();
+            let underlying: Arc<str> = library
+                .priced_as(&collateral.asset)
+                .to_ascii_uppercase()
+                .into();
             if let Some(price) = market.asset_usd(&underlying, library).map(|q| q.price_usd) {
-                add(&underlying, index, collateral.amount, price);
+                add(
+                    &underlying,
+                    index,
+                    collateral.amount,
+                    collateral.amount.abs(),
+                    price,
+                );
             }
         }
     }
     let mut exposures: Vec<Exposure> = legs
         .into_iter()
-        .map(|(underlying, accounts)| {
-            let price = prices.get(&underlying).copied().unwrap_or_default();
+        .map(|(underlying, (price, accounts))| {
             let by_account: Vec<ExposureShare> = accounts
                 .into_iter()
-                .filter_map(|(index, (coins, gross))| {
+                .filter_map(|(index, (coins, gross_coins))| {
                     let account = portfolio.accounts.get(index)?;
                     Some(ExposureShare {
                         account: account.label.clone(),
                         venue: account.venue,
                         net_size: coins,
                         net_notional_usd: coins * price,
-                        gross_notional_usd: gross,
+                        gross_notional_usd: gross_coins * price,
                     })
                 })
                 .collect();
             let net_size: Decimal = by_account.iter().map(|s| s.net_size).sum();
             Exposure {
-                underlying,
+                underlying: underlying.to_string(),
                 price_usd: price,
                 net_size,
                 net_notional_usd: net_size * price,

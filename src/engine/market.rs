@@ -4,6 +4,7 @@
 //! The snapshot keeps where each price came from so the report can say so, and stablecoins
 //! without a price are valued at their peg with the assumption listed.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -61,22 +62,29 @@ impl MarketSnapshot {
 
     /// The price of `key` (symbol or ticker), case-insensitive.
     pub fn get(&self, key: &str) -> Option<&Quote> {
-        self.prices.get(&key.to_ascii_uppercase())
+        // Keys are stored upper case; only a key with lower-case letters needs a copy.
+        if key.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.prices.get(&key.to_ascii_uppercase())
+        } else {
+            self.prices.get(key)
+        }
     }
 
     /// The USD price of an asset: its own quote, else the quote of what it wraps, else its
     /// peg if it is a stablecoin. `None` when nothing is known.
-    pub fn asset_usd(&self, asset: &str, library: &ParameterLibrary) -> Option<Quote> {
+    pub fn asset_usd(&self, asset: &str, library: &ParameterLibrary) -> Option<Cow<'_, Quote>> {
         if let Some(quote) = self.get(asset) {
-            return Some(quote.clone());
+            return Some(Cow::Borrowed(quote));
         }
         let priced_as = library.priced_as(asset);
         if let Some(quote) = self.get(priced_as) {
-            return Some(quote.clone());
+            return Some(Cow::Borrowed(quote));
         }
-        library.stablecoin(asset).map(|coin| Quote {
-            price_usd: coin.peg_usd,
-            source: PriceSource::Peg,
+        library.stablecoin(asset).map(|coin| {
+            Cow::Owned(Quote {
+                price_usd: coin.peg_usd,
+                source: PriceSource::Peg,
+            })
         })
     }
 }

@@ -1,8 +1,12 @@
 //! The plain result structs the margin engine returns; the CLI serializes them and the GUI draws
 //! them, so both show the same numbers.
 
+use std::fmt;
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
+use crate::model::params::TierBasis;
 use crate::model::{MarginMode, PositionKind, Venue};
 
 /// Long or short.
@@ -31,12 +35,12 @@ pub struct PositionRisk {
     pub account_index: usize,
     /// Index of the position within its account.
     pub position_index: usize,
-    /// Account label.
-    pub account: String,
+    /// Account label (shared by the account's rows).
+    pub account: Arc<str>,
     /// Venue symbol (asset for spot and lending).
-    pub symbol: String,
+    pub symbol: Arc<str>,
     /// Underlying coin (after wrapped-token aliases: `WETH` → `ETH`).
-    pub underlying: String,
+    pub underlying: Arc<str>,
     /// Kind of position.
     pub kind: PositionKind,
     /// Long or short.
@@ -50,7 +54,7 @@ pub struct PositionRisk {
     /// Absolute notional in USD.
     pub notional_usd: Decimal,
     /// Asset the margin numbers below are in (`USDT`, `BTC`, `USD`).
-    pub margin_asset: String,
+    pub margin_asset: Arc<str>,
     /// Initial margin, in `margin_asset`.
     pub initial_margin: Decimal,
     /// Maintenance margin, in `margin_asset`.
@@ -67,14 +71,147 @@ pub struct PositionRisk {
     pub distance_to_liquidation_sigma: Option<f64>,
     /// Maintenance-margin rate in force (tier MMR plus fee where counted).
     pub mm_rate: Option<Decimal>,
-    /// The table and tier used, e.g. `BTCUSDT tier 2 of 12`.
-    pub tier: Option<String>,
+    /// The table and tier used; shown as `BTCUSDT tier 2 of 12`.
+    pub tier: Option<TierUsed>,
     /// Source and date of the parameters used.
-    pub source: String,
+    pub source: Arc<str>,
     /// True when a formula is derived or a parameter is a stand-in.
     pub approximate: bool,
-    /// Explanations for tooltips: formulas with numbers, stand-ins, assumptions.
-    pub notes: Vec<String>,
+    /// Explanations for tooltips: formulas with numbers, stand-ins, assumptions. Kept as
+    /// numbers and shared text; [`PositionRisk::explanation`] writes them out.
+    pub notes: Vec<Note>,
+}
+
+impl PositionRisk {
+    /// The explanation lines, written out (tooltips, the JSON `explanation` array).
+    pub fn explanation(&self) -> Vec<String> {
+        self.notes
+            .iter()
+            .map(|note| note.render(&self.margin_asset))
+            .collect()
+    }
+}
+
+/// The rule a position's maintenance margin came from: a table's tier or a named rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TierUsed {
+    /// Table or rule name (`BTCUSDT`, `deribit-btc-inverse`).
+    pub name: Arc<str>,
+    /// Zero-based tier index and the number of tiers in force; `None` for rules without tiers.
+    pub tier: Option<(usize, usize)>,
+}
+
+impl fmt::Display for TierUsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.tier {
+            Some((index, count)) => write!(f, "{} tier {} of {count}", self.name, index + 1),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// The numbers of a maintenance-margin formula, for its explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmFormula {
+    /// What the rate applies to (see [`TierBasis`]); `None` for size-scaled rules.
+    pub basis: Option<TierBasis>,
+    /// The amount the rate multiplies: notional at the mark, or position value at entry
+    /// (margin asset).
+    pub base: Decimal,
+    /// Rate in force, as a fraction (tier MMR plus fee where counted).
+    pub rate: Decimal,
+    /// Maintenance amount (cum / MMD) subtracted, margin asset.
+    pub deduction: Decimal,
+    /// Fee rate included in `rate` (OKX).
+    pub fee_rate: Decimal,
+    /// Contracts held (OKX tiers count them).
+    pub contracts: Decimal,
+    /// The resulting maintenance margin, margin asset.
+    pub maintenance_margin: Decimal,
+}
+
+/// One line of a position's explanation. The engine stores numbers and shared text and
+/// writes sentences only when they are shown: a 1,000-position analysis then formats nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Fixed text.
+    Static(&'static str),
+    /// Text shared by every position on the same rule (stand-ins, table notes).
+    Shared(Arc<str>),
+    /// The maintenance-margin formula with the position's numbers.
+    Maintenance(MmFormula),
+    /// Isolated liquidation: where the isolated margin (margin asset) plus PnL equals MM.
+    IsolatedLiquidation {
+        /// Isolated margin, margin asset.
+        margin: Decimal,
+    },
+    /// Cross liquidation at this price, other positions held at their marks.
+    PoolLiquidation {
+        /// Liquidation price.
+        price: Decimal,
+    },
+    /// Bybit inverse cross counts the closing fee at the bankruptcy price.
+    BybitClosingFee {
+        /// Taker fee rate, fraction.
+        fee_rate: Decimal,
+    },
+}
+
+impl From<&'static str> for Note {
+    fn from(text: &'static str) -> Self {
+        Self::Static(text)
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Self {
+        Self::Shared(text.into())
+    }
+}
+
+impl Note {
+    /// The sentence, with money in `asset`.
+    pub fn render(&self, asset: &str) -> String {
+        let percent = |rate: Decimal| (rate * Decimal::ONE_HUNDRED).round_dp(6).normalize();
+        match self {
+            Self::Static(text) => (*text).to_owned(),
+            Self::Shared(text) => text.to_string(),
+            Self::Maintenance(m) => {
+                let base = m.base.round_dp(4);
+                let mm = m.maintenance_margin.round_dp(4);
+                let rate = percent(m.rate);
+                let deduction = m.deduction.normalize();
+                match m.basis {
+                    Some(TierBasis::Notional) => format!(
+                        "MM = notional {base} × {rate}% − maintenance amount {deduction} = {mm} {asset}"
+                    ),
+                    Some(TierBasis::EntryValue) => format!(
+                        "MM = position value at entry {base} × {rate}% − MMD {deduction} = {mm} {asset}"
+                    ),
+                    Some(TierBasis::Contracts) => format!(
+                        "MM = notional {base} × ({rate}% MMR incl. {}% fee) = {mm} {asset} \
+                         (tier by {} contracts)",
+                        percent(m.fee_rate),
+                        m.contracts
+                    ),
+                    None => format!("MM = notional {base} × {rate}% = {mm} {asset}"),
+                }
+            }
+            Self::IsolatedLiquidation { margin } => format!(
+                "Liquidation where isolated margin {} {asset} plus PnL equals maintenance margin.",
+                margin.round_dp(2)
+            ),
+            Self::PoolLiquidation { price } => format!(
+                "Liquidation at {}: where the pool's equity equals its maintenance margin, other \
+                 positions held at their marks.",
+                price.round_dp(4)
+            ),
+            Self::BybitClosingFee { fee_rate } => format!(
+                "Bybit inverse cross: closing fee at {fee_rate} counted at the bankruptcy price \
+                 (venue-margin.md §3.4)."
+            ),
+        }
+    }
 }
 
 /// The venue's numbers for one account.
@@ -203,4 +340,20 @@ pub struct MarginReport {
     pub assumptions: Vec<String>,
     /// Warnings for the user (hidden risk of hedged books).
     pub warnings: Vec<String>,
+}
+
+impl MarginReport {
+    /// Appends the per-account results of `later` (accounts after this report's), keeping
+    /// file order and listing each assumption once.
+    pub fn append(&mut self, later: MarginReport) {
+        self.positions.extend(later.positions);
+        self.accounts.extend(later.accounts);
+        self.excluded.extend(later.excluded);
+        for assumption in later.assumptions {
+            if !self.assumptions.contains(&assumption) {
+                self.assumptions.push(assumption);
+            }
+        }
+        self.warnings.extend(later.warnings);
+    }
 }

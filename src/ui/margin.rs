@@ -380,18 +380,21 @@ fn account_row(
     }
 }
 
+/// The hover text of a position row: its explanation, tier, source and approximate marker.
+fn position_hover(position: &PositionRisk) -> String {
+    let mut lines = position.explanation();
+    if let Some(tier) = &position.tier {
+        lines.push(format!("Tier: {tier}"));
+    }
+    lines.push(format!("Source: {}", position.source));
+    if position.approximate {
+        lines.push("Approximate: see the notes above.".to_owned());
+    }
+    lines.join("\n")
+}
+
 fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
-    let hover = {
-        let mut lines = position.notes.clone();
-        if let Some(tier) = &position.tier {
-            lines.push(format!("Tier: {tier}"));
-        }
-        lines.push(format!("Source: {}", position.source));
-        if position.approximate {
-            lines.push("Approximate: see the notes above.".to_owned());
-        }
-        lines.join("\n")
-    };
+    let hover = position_hover(position);
     ui.label(format!(
         "      {} {} {}",
         position.side.name(),
@@ -591,7 +594,7 @@ fn charts(ui: &mut egui::Ui, report: &MarginReport, selection: &mut Option<Selec
                     .iter()
                     .filter(|p| p.account_index == account.index)
                     .filter_map(|p| {
-                        let x = underlyings.iter().position(|u| *u == p.underlying)?;
+                        let x = underlyings.iter().position(|u| **u == *p.underlying)?;
                         Some([x as f64, to_f64(p.distance_to_liquidation_pct?)])
                     })
                     .collect();

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::{Context, collateral_path, distance_pct, distance_sigma, position_path};
-use crate::engine::result::{AccountRisk, Excluded, MarginReport, PositionRisk, Side};
+use crate::engine::result::{AccountRisk, Excluded, MarginReport, Note, PositionRisk, Side};
 use crate::model::params::{CloseFactorRule, LendingReserve};
 use crate::model::{Account, Position, PositionKind};
 
@@ -273,31 +273,31 @@ pub fn analyze(
         };
         let notional = value(line);
         let liquidation = liquidation_price_of(&line.priced_as);
-        let mut row_notes = Vec::new();
+        let mut row_notes: Vec<Note> = Vec::new();
         if let Some(r) = line.reserve {
-            row_notes.push(format!(
+            row_notes.push(Note::from(format!(
                 "LTV {}%, liquidation threshold {}%, bonus {}% ({}, {}).",
                 (r.ltv * Decimal::ONE_HUNDRED).normalize(),
                 (r.liquidation_threshold * Decimal::ONE_HUNDRED).normalize(),
                 ((r.liquidation_bonus - Decimal::ONE) * Decimal::ONE_HUNDRED).normalize(),
                 r.source,
                 r.as_of
-            ));
+            )));
         }
         if let Some(lp) = liquidation {
-            row_notes.push(format!(
+            row_notes.push(Note::from(format!(
                 "At {} USD per {} the health factor reaches 1 (other prices fixed).",
                 lp.round_dp(4),
                 line.priced_as
-            ));
+            )));
         }
         let vol = context.market.daily_vol.get(&line.priced_as).copied();
         report.positions.push(PositionRisk {
             account_index: index,
             position_index,
-            account: account.label.clone(),
-            symbol: line.asset.clone(),
-            underlying: line.priced_as.clone(),
+            account: account.label.as_str().into(),
+            symbol: line.asset.as_str().into(),
+            underlying: line.priced_as.as_str().into(),
             kind: if line.borrowed {
                 PositionKind::Borrow
             } else {
@@ -312,7 +312,7 @@ pub fn analyze(
             entry_price: None,
             mark_price: line.price,
             notional_usd: notional,
-            margin_asset: "USD".to_owned(),
+            margin_asset: "USD".into(),
             initial_margin: match (line.borrowed, line.reserve) {
                 (false, Some(r)) => notional * (Decimal::ONE - r.ltv),
                 _ => Decimal::ZERO,
@@ -333,8 +333,8 @@ pub fn analyze(
                 .map(|r| Decimal::ONE - r.liquidation_threshold),
             tier: None,
             source: line.reserve.map_or_else(
-                || "Aave v3: debt counts in full".to_owned(),
-                |r| format!("{} ({})", r.source, r.as_of),
+                || "Aave v3: debt counts in full".into(),
+                |r| format!("{} ({})", r.source, r.as_of).into(),
             ),
             approximate: false,
             notes: row_notes,

@@ -88,22 +88,17 @@ pub fn leg(
     entry_price: Decimal,
     mark_price: Decimal,
 ) -> Leg<'_> {
-    Leg {
+    Leg::new(
         settlement,
-        side: if size.is_sign_negative() {
-            Decimal::NEGATIVE_ONE
-        } else {
-            Decimal::ONE
-        },
-        qty: size.abs() * contract_size,
-        contracts: size.abs(),
+        size,
+        contract_size,
         entry_price,
         mark_price,
-        rule: MarginRule::Tiered {
+        MarginRule::Tiered {
             table,
             cum: maintenance_amounts(&table.tiers).into(),
             fee: Decimal::ZERO,
             tiers_used: table.tiers.len(),
         },
-    }
+    )
 }

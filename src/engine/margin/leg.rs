@@ -69,6 +69,15 @@ pub struct Leg<'a> {
     pub mark_price: Decimal,
     /// The margin rule.
     pub rule: MarginRule<'a>,
+    /// `1 / entry_price` (0 when the entry is 0): inverse legs divide by it often.
+    inv_entry: Decimal,
+    /// `1 / mark_price` (0 when the mark is 0).
+    inv_mark: Decimal,
+}
+
+/// `1 / x`, or 0 for 0.
+fn reciprocal(x: Decimal) -> Decimal {
+    Decimal::ONE.checked_div(x).unwrap_or_default()
 }
 
 impl MarginRule<'_> {
@@ -92,32 +101,76 @@ pub struct Regime {
     pub beyond_table: bool,
 }
 
-impl Leg<'_> {
+impl<'a> Leg<'a> {
+    /// A leg of `size` contracts (negative = short) of `contract_size` coins (linear) or USD
+    /// (inverse) each.
+    pub fn new(
+        settlement: Settlement,
+        size: Decimal,
+        contract_size: Decimal,
+        entry_price: Decimal,
+        mark_price: Decimal,
+        rule: MarginRule<'a>,
+    ) -> Self {
+        let inverse = settlement == Settlement::Inverse;
+        Leg {
+            settlement,
+            side: if size.is_sign_negative() {
+                Decimal::NEGATIVE_ONE
+            } else {
+                Decimal::ONE
+            },
+            qty: size.abs() * contract_size,
+            contracts: size.abs(),
+            entry_price,
+            mark_price,
+            rule,
+            // Only inverse legs divide by prices; linear legs skip the two divisions.
+            inv_entry: if inverse {
+                reciprocal(entry_price)
+            } else {
+                Decimal::ZERO
+            },
+            inv_mark: if inverse {
+                reciprocal(mark_price)
+            } else {
+                Decimal::ZERO
+            },
+        }
+    }
+
+    /// `1 / p` for an inverse leg, reusing the mark's reciprocal.
+    fn inverse_of(&self, p: Decimal) -> Decimal {
+        if p == self.mark_price {
+            self.inv_mark
+        } else {
+            reciprocal(p)
+        }
+    }
+
     /// Notional in the margin asset at price `p`: `qty × p` (linear) or `Q / p` coins (inverse).
     pub fn notional(&self, p: Decimal) -> Decimal {
         match self.settlement {
             Settlement::Linear => self.qty * p,
-            Settlement::Inverse => {
-                if p.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    self.qty / p
-                }
-            }
+            Settlement::Inverse => self.qty * self.inverse_of(p),
         }
     }
 
     /// Unrealized PnL in the margin asset at price `p`.
     pub fn upnl(&self, p: Decimal) -> Decimal {
-        match self.settlement {
-            Settlement::Linear => self.side * self.qty * (p - self.entry_price),
+        let pnl = match self.settlement {
+            Settlement::Linear => self.qty * (p - self.entry_price),
             Settlement::Inverse => {
                 if p.is_zero() || self.entry_price.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    self.side * self.qty * (Decimal::ONE / self.entry_price - Decimal::ONE / p)
+                    return Decimal::ZERO;
                 }
+                self.qty * (self.inv_entry - self.inverse_of(p))
             }
+        };
+        if self.side.is_sign_negative() {
+            -pnl
+        } else {
+            pnl
         }
     }
 
@@ -134,8 +187,36 @@ impl Leg<'_> {
     pub fn regime_at(&self, p: Decimal) -> Regime {
         match &self.rule {
             MarginRule::Tiered { table, .. } => {
+                self.regime_of_amount(self.tier_amount(table.basis, p))
+            }
+            MarginRule::Scaled(_) => Regime {
+                index: 0,
+                beyond_table: false,
+            },
+        }
+    }
+
+    /// The tier the leg is in when its notional (in the margin asset) is `notional`: saves
+    /// recomputing a notional the caller already has.
+    pub fn regime_with_notional(&self, notional: Decimal) -> Regime {
+        match &self.rule {
+            MarginRule::Tiered { table, .. } => self.regime_of_amount(match table.basis {
+                TierBasis::Notional => notional,
+                basis => self.tier_amount(basis, self.mark_price),
+            }),
+            MarginRule::Scaled(_) => Regime {
+                index: 0,
+                beyond_table: false,
+            },
+        }
+    }
+
+    /// The tier holding `amount` (in the table's basis).
+    fn regime_of_amount(&self, amount: Decimal) -> Regime {
+        match &self.rule {
+            MarginRule::Tiered { table, .. } => {
                 let tiers = self.rule.tiers();
-                let (index, beyond) = tier_index(tiers, self.tier_amount(table.basis, p));
+                let (index, beyond) = tier_index(tiers, amount);
                 Regime {
                     index,
                     // A first-tier stand-in is open-ended by design, not "beyond" its table.
@@ -204,20 +285,29 @@ impl Leg<'_> {
 
     /// Maintenance margin in the margin asset at price `p`.
     pub fn maintenance_margin(&self, p: Decimal) -> Decimal {
-        let line = self.line(self.regime_at(p).index);
-        eval_line(self.settlement, line, p)
+        self.maintenance_margin_in(self.regime_at(p).index, p)
+    }
+
+    /// Maintenance margin at price `p` in tier `index`.
+    pub fn maintenance_margin_in(&self, index: usize, p: Decimal) -> Decimal {
+        let inverse_p =
+            (self.settlement == Settlement::Inverse && !p.is_zero()).then(|| self.inverse_of(p));
+        eval_line_inv(self.settlement, self.line(index), p, inverse_p)
     }
 
     /// The maintenance-margin rate in force at price `p` (tier MMR plus fee, or Deribit rate).
     pub fn mm_rate(&self, p: Decimal) -> Decimal {
+        self.mm_rate_in(self.regime_at(p).index)
+    }
+
+    /// The maintenance-margin rate of tier `index` (tier MMR plus fee, or Deribit rate).
+    pub fn mm_rate_in(&self, index: usize) -> Decimal {
         match &self.rule {
-            MarginRule::Tiered { fee, .. } => {
-                let index = self.regime_at(p).index;
-                self.rule
-                    .tiers()
-                    .get(index)
-                    .map_or(Decimal::ZERO, |t| t.mmr + fee)
-            }
+            MarginRule::Tiered { fee, .. } => self
+                .rule
+                .tiers()
+                .get(index)
+                .map_or(Decimal::ZERO, |t| t.mmr + fee),
             MarginRule::Scaled(rule) => self.scaled_mm_rate(rule),
         }
     }
@@ -257,18 +347,35 @@ impl Leg<'_> {
             return self.solve_line(budget, self.line(self.regime_at(self.mark_price).index));
         }
         let tiers = self.rule.tiers().len().max(1);
-        // Start with the tier at the mark, then the others: the tier that contains its own
-        // solution is the answer (equity − MM is monotone in P, so there is at most one).
-        let start = self.regime_at(self.mark_price).index;
-        let order = std::iter::once(start).chain((0..tiers).filter(|i| *i != start));
-        for index in order {
-            if let Some(price) = self.solve_line(budget, self.line(index))
-                && self.regime_at(price).index == index
-            {
-                return Some(price);
+        // The tier that contains its own solution is the answer (equity − MM is monotone in
+        // P, so there is at most one). Start at the mark's tier and follow each solution to
+        // the tier it lands in, which usually finds it in one or two solves; any tier not yet
+        // tried is then checked in order.
+        let mut tried = vec![false; tiers];
+        let mut next = Some(self.regime_at(self.mark_price).index);
+        let mut scan = 0;
+        loop {
+            let index = match next.take() {
+                Some(index) if !tried.get(index).copied().unwrap_or(true) => index,
+                _ => {
+                    while tried.get(scan).copied().unwrap_or(false) {
+                        scan += 1;
+                    }
+                    if scan >= tiers {
+                        return None;
+                    }
+                    scan
+                }
+            };
+            tried[index] = true;
+            if let Some(price) = self.solve_line(budget, self.line(index)) {
+                let landed = self.regime_at(price).index;
+                if landed == index {
+                    return Some(price);
+                }
+                next = Some(landed);
             }
         }
-        None
     }
 
     /// Solves `budget + own PnL(P) = line(P)` for `P > 0`.
@@ -278,18 +385,19 @@ impl Leg<'_> {
         let price = match self.settlement {
             Settlement::Linear => {
                 // budget + s·q·(P − EP) = fixed + slope·P  ⇒  P = (fixed + s·q·EP − budget) / (s·q − slope)
-                let denominator = s * q - line.slope;
+                let signed_qty = if s.is_sign_negative() { -q } else { q };
+                let denominator = signed_qty - line.slope;
                 if denominator.is_zero() {
                     return None;
                 }
-                (line.fixed + s * q * self.entry_price - budget).checked_div(denominator)?
+                (line.fixed + signed_qty * self.entry_price - budget).checked_div(denominator)?
             }
             Settlement::Inverse => {
                 // budget + s·Q/EP − s·Q/P = fixed + slope/P  ⇒  P = (s·Q + slope) / (budget + s·Q/EP − fixed)
                 if self.entry_price.is_zero() {
                     return None;
                 }
-                let denominator = budget + s * q / self.entry_price - line.fixed;
+                let denominator = budget + s * q * self.inv_entry - line.fixed;
                 if denominator.is_zero() {
                     return None;
                 }
@@ -302,6 +410,19 @@ impl Leg<'_> {
 
 /// Value of a maintenance-margin line at price `p`.
 pub fn eval_line(settlement: Settlement, line: MmLine, p: Decimal) -> Decimal {
+    eval_line_inv(settlement, line, p, None)
+}
+
+/// [`eval_line`] with `1 / p` known (inverse legs at their mark).
+fn eval_line_inv(
+    settlement: Settlement,
+    line: MmLine,
+    p: Decimal,
+    inverse_p: Option<Decimal>,
+) -> Decimal {
+    if let (Settlement::Inverse, Some(inverse_p)) = (settlement, inverse_p) {
+        return line.fixed + line.slope * inverse_p;
+    }
     match settlement {
         Settlement::Linear => line.fixed + line.slope * p,
         Settlement::Inverse => {

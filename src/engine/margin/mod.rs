@@ -22,7 +22,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::engine::market::{MarketSnapshot, PriceSource};
-use crate::engine::result::{AccountRisk, Excluded, MarginReport, PositionRisk, Side};
+use crate::engine::result::{AccountRisk, Excluded, MarginReport, Note, PositionRisk, Side};
 use crate::model::params::{ParameterLibrary, TierTable, maintenance_amounts};
 use crate::model::{Account, MarginMode, Position, PositionKind, Settlement, Venue};
 
@@ -46,18 +46,19 @@ impl CumCache {
     }
 }
 
-/// A margin rule found for a symbol, with how trustworthy it is.
+/// A margin rule found for a symbol, with how trustworthy it is. Resolved once per symbol
+/// and account; its text is shared by every position on it.
 pub struct ResolvedRule<'a> {
     /// The rule.
     pub rule: MarginRule<'a>,
     /// Table or rule name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Source and date.
-    pub source: String,
+    pub source: Arc<str>,
     /// True for stand-ins and approximate tables.
     pub approximate: bool,
     /// Explanations.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Finds the margin rule of `symbol` at `venue`: the account's own tables first, then the
@@ -83,25 +84,28 @@ pub fn resolve_rule<'a>(
     };
     let matches = |symbols: &[String]| symbols.iter().any(|s| s.eq_ignore_ascii_case(symbol));
     let tiered = |table: &'a TierTable, stand_in: bool, cums: &mut CumCache| {
-        let mut notes = Vec::new();
+        let mut notes: Vec<Note> = Vec::new();
         // A coin-denominated table's caps mean nothing for another coin: only its first tier
         // stands in.
         let first_tier_only = stand_in
             && settlement == Settlement::Inverse
             && table.basis == crate::model::params::TierBasis::Notional;
         if stand_in {
-            notes.push(format!(
-                "No tier table for {symbol} is bundled: {}'s {} stands in.",
-                table.id,
-                if first_tier_only {
-                    "first tier"
-                } else {
-                    "table"
-                }
-            ));
+            notes.push(
+                format!(
+                    "No tier table for {symbol} is bundled: {}'s {} stands in.",
+                    table.id,
+                    if first_tier_only {
+                        "first tier"
+                    } else {
+                        "table"
+                    }
+                )
+                .into(),
+            );
         }
         if !table.note.is_empty() {
-            notes.push(table.note.clone());
+            notes.push(table.note.clone().into());
         }
         ResolvedRule {
             rule: MarginRule::Tiered {
@@ -114,8 +118,8 @@ pub fn resolve_rule<'a>(
                     table.tiers.len()
                 },
             },
-            name: table.id.clone(),
-            source: format!("{} ({})", table.source, table.as_of),
+            name: table.id.as_str().into(),
+            source: format!("{} ({})", table.source, table.as_of).into(),
             approximate: stand_in || table.approximate,
             notes,
         }
@@ -125,7 +129,7 @@ pub fn resolve_rule<'a>(
         let mut resolved = tiered(table, false, cums);
         resolved
             .notes
-            .push("Tier table from this account's venue_parameters.".to_owned());
+            .push("Tier table from this account's venue_parameters.".into());
         return Some(resolved);
     }
     if let Some(rule) = overrides.and_then(|o| {
@@ -170,23 +174,29 @@ fn scaled<'a>(
     stand_in: bool,
     symbol: &str,
 ) -> ResolvedRule<'a> {
-    let mut notes = vec![format!(
-        "MM rate = {} + size in coins × {}; IM rate = {} + size × {}.",
-        rule.mm_base, rule.mm_per_coin, rule.im_base, rule.im_per_coin
-    )];
+    let mut notes: Vec<Note> = vec![
+        format!(
+            "MM rate = {} + size in coins × {}; IM rate = {} + size × {}.",
+            rule.mm_base, rule.mm_per_coin, rule.im_base, rule.im_per_coin
+        )
+        .into(),
+    ];
     if stand_in {
-        notes.push(format!(
-            "No rule for {symbol} is bundled: {}'s rule stands in.",
-            rule.id
-        ));
+        notes.push(
+            format!(
+                "No rule for {symbol} is bundled: {}'s rule stands in.",
+                rule.id
+            )
+            .into(),
+        );
     }
     if !rule.note.is_empty() {
-        notes.push(rule.note.clone());
+        notes.push(rule.note.clone().into());
     }
     ResolvedRule {
         rule: MarginRule::Scaled(rule),
-        name: rule.id.clone(),
-        source: format!("{} ({})", rule.source, rule.as_of),
+        name: rule.id.as_str().into(),
+        source: format!("{} ({})", rule.source, rule.as_of).into(),
         approximate: stand_in || rule.approximate,
         notes,
     }
@@ -229,7 +239,16 @@ pub struct Context<'a> {
     pub cums: CumCache,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context with an empty table cache.
+    pub fn new(library: &'a ParameterLibrary, market: &'a MarketSnapshot) -> Self {
+        Context {
+            library,
+            market,
+            cums: CumCache::default(),
+        }
+    }
+
     /// Records an assumption once.
     fn assume(report: &mut MarginReport, text: String) {
         if !report.assumptions.contains(&text) {
@@ -255,10 +274,10 @@ impl Context<'_> {
 }
 
 /// Analyzes one account and appends its rows to `report`.
-pub fn analyze_account(
-    context: &mut Context<'_>,
+pub fn analyze_account<'a>(
+    context: &mut Context<'a>,
     index: usize,
-    account: &Account,
+    account: &'a Account,
     report: &mut MarginReport,
 ) {
     let risk = match account.venue {
@@ -288,6 +307,9 @@ fn analyze_spot(
 ) -> AccountRisk {
     let mut equity = Decimal::ZERO;
     let mut gross = Decimal::ZERO;
+    let label: Arc<str> = account.label.as_str().into();
+    let usd: Arc<str> = "USD".into();
+    let source: Arc<str> = "spot holding: no margin, no liquidation".into();
     for (entry, collateral) in account.collateral.iter().enumerate() {
         match context.asset_usd(&collateral.asset, report) {
             Some(price) => {
@@ -332,16 +354,16 @@ fn analyze_spot(
         report.positions.push(PositionRisk {
             account_index: index,
             position_index,
-            account: account.label.clone(),
-            symbol: spot.asset.clone(),
-            underlying: context.library.priced_as(&spot.asset).to_owned(),
+            account: label.clone(),
+            symbol: spot.asset.as_str().into(),
+            underlying: context.library.priced_as(&spot.asset).into(),
             kind: PositionKind::Spot,
             side: Side::Long,
             size: spot.amount,
             entry_price: spot.cost_basis_usd,
             mark_price: price,
             notional_usd: value.abs(),
-            margin_asset: "USD".to_owned(),
+            margin_asset: usd.clone(),
             initial_margin: Decimal::ZERO,
             maintenance_margin: Decimal::ZERO,
             unrealized_pnl: spot
@@ -353,9 +375,9 @@ fn analyze_spot(
             distance_to_liquidation_sigma: None,
             mm_rate: None,
             tier: None,
-            source: "spot holding: no margin, no liquidation".to_owned(),
+            source: source.clone(),
             approximate: false,
-            notes: vec!["Held outright: counts toward equity and exposure only.".to_owned()],
+            notes: vec!["Held outright: counts toward equity and exposure only.".into()],
         });
     }
     AccountRisk {

@@ -6,29 +6,53 @@
 //! margin each coin separately). In isolated mode every position is its own pool, funded by
 //! its isolated margin.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::leg::{Leg, MarginRule};
+use super::leg::{Leg, MarginRule, Regime};
 use super::{
     Context, ResolvedRule, bybit, deribit, distance_pct, distance_sigma, margin_ratio,
     margin_ratio_definition, mode_note, position_path, resolve_rule, side_of,
     venue_formula_is_derived,
 };
-use crate::engine::result::{AccountRisk, Excluded, MarginReport, PositionRisk};
+use crate::engine::result::{
+    AccountRisk, Excluded, MarginReport, MmFormula, Note, PositionRisk, TierUsed,
+};
 use crate::model::params::TierBasis;
 use crate::model::{Account, MarginMode, Position, PositionKind, Settlement, Venue};
 
-/// A leg in a pool, with the file coordinates and notes its row needs.
+/// What every position on one contract of an account shares: its prices, its margin rule
+/// and the rule's `f64` model. Looked up once per contract, not once per position.
+struct Instrument<'a> {
+    symbol: Arc<str>,
+    /// Underlying ticker after aliases, upper case.
+    underlying: Arc<str>,
+    /// USD per unit of the underlying.
+    underlying_usd: Decimal,
+    /// The contract's mark (its own price if known, else the underlying's in the quote).
+    mark: Decimal,
+    /// `mark` in `f64`, for the uniform-move search.
+    mark_f64: f64,
+    resolved: ResolvedRule<'a>,
+    /// Tier table in `f64` for the uniform-move search (notional-based tables only).
+    fast_tiers: Option<Rc<FastTiers>>,
+}
+
+/// Symbol, underlying and settlement: what identifies a contract within an account.
+type InstrumentKey<'a> = (&'a str, &'a str, Settlement);
+
+/// A leg in a pool, with the file coordinates its row needs.
 struct PoolLeg<'a> {
     position_index: usize,
     leg: Leg<'a>,
-    resolved: ResolvedRule<'a>,
+    instrument: Rc<Instrument<'a>>,
     leverage: Option<Decimal>,
     /// Isolated margin (only in isolated pools).
     isolated_margin: Option<Decimal>,
-    symbol: String,
-    underlying: String,
     kind: PositionKind,
     size: Decimal,
 }
@@ -36,8 +60,8 @@ struct PoolLeg<'a> {
 /// An option priced into a pool: its value and margin are held fixed when prices move.
 struct FixedItem {
     position_index: usize,
-    symbol: String,
-    underlying: String,
+    symbol: Arc<str>,
+    underlying: Arc<str>,
     size: Decimal,
     mark_price_usd: Decimal,
     notional_usd: Decimal,
@@ -45,13 +69,13 @@ struct FixedItem {
     initial_margin: Decimal,
     maintenance_margin: Decimal,
     approximate: bool,
-    notes: Vec<String>,
+    notes: Vec<Note>,
 }
 
 /// Collateral and positions sharing one margin balance.
 struct Pool<'a> {
     /// `USDT`, `USD`, or a coin.
-    asset: String,
+    asset: Arc<str>,
     /// USD per unit of `asset`.
     asset_usd: Decimal,
     /// Collateral that does not move with the underlyings, in `asset`.
@@ -65,9 +89,9 @@ struct Pool<'a> {
 }
 
 impl Pool<'_> {
-    fn new(asset: &str, asset_usd: Decimal, isolated: bool) -> Self {
+    fn new(asset: Arc<str>, asset_usd: Decimal, isolated: bool) -> Self {
         Pool {
-            asset: asset.to_owned(),
+            asset,
             asset_usd,
             wallet: Decimal::ZERO,
             moving: Decimal::ZERO,
@@ -107,10 +131,10 @@ fn exclude(report: &mut MarginReport, account: usize, position: usize, reason: S
     reason = "one pass that builds the pools, prices them and writes the rows; splitting it \
               would scatter the shared state across several functions"
 )]
-pub fn analyze_derivatives(
-    context: &mut Context<'_>,
+pub fn analyze_derivatives<'a>(
+    context: &mut Context<'a>,
     index: usize,
-    account: &Account,
+    account: &'a Account,
     report: &mut MarginReport,
 ) -> AccountRisk {
     let library = context.library;
@@ -125,7 +149,7 @@ pub fn analyze_derivatives(
     let mut approximate = account.margin_mode == MarginMode::Portfolio;
 
     // Pool 0 is the quote pool; coin pools follow; isolated pools after them.
-    let mut pools: Vec<Pool<'_>> = vec![Pool::new(&quote, quote_usd, false)];
+    let mut pools: Vec<Pool<'_>> = vec![Pool::new(quote.as_str().into(), quote_usd, false)];
     let coin_pool = |pools: &mut Vec<Pool<'_>>, coin: &str, coin_usd: Decimal| -> usize {
         if let Some(found) = pools
             .iter()
@@ -133,10 +157,14 @@ pub fn analyze_derivatives(
         {
             return found;
         }
-        pools.push(Pool::new(coin, coin_usd, false));
+        pools.push(Pool::new(coin.into(), coin_usd, false));
         pools.len() - 1
     };
 
+    let quote_name: Arc<str> = quote.as_str().into();
+    let mut last_instrument: Option<(InstrumentKey<'a>, Rc<Instrument<'a>>)> = None;
+    let mut instruments: HashMap<InstrumentKey<'a>, Result<Rc<Instrument<'a>>, String>> =
+        HashMap::new();
     for (position_index, position) in account.positions.iter().enumerate() {
         let (symbol, underlying, settlement, size, contract_size, entry, leverage, isolated) =
             match position {
@@ -190,34 +218,6 @@ pub fn analyze_derivatives(
             exclude(report, index, position_index, "size is zero".to_owned());
             continue;
         }
-        let underlying_key = library.priced_as(underlying).to_ascii_uppercase();
-        let Some(underlying_usd) = market
-            .asset_usd(&underlying_key, library)
-            .map(|q| q.price_usd)
-        else {
-            exclude(
-                report,
-                index,
-                position_index,
-                format!(
-                    "no price for {underlying}: add a price override (USD per {underlying}) to include it"
-                ),
-            );
-            continue;
-        };
-        let (pool_asset, pool_usd) = match settlement {
-            Settlement::Linear => (quote.clone(), quote_usd),
-            Settlement::Inverse => (underlying_key.clone(), underlying_usd),
-        };
-        let mark = match market.get(symbol) {
-            Some(contract) => contract.price_usd,
-            None => match settlement {
-                Settlement::Linear => underlying_usd
-                    .checked_div(quote_usd)
-                    .unwrap_or(underlying_usd),
-                Settlement::Inverse => underlying_usd,
-            },
-        };
         let contract_size = match (settlement, contract_size) {
             (_, Some(cs)) => cs,
             (Settlement::Linear, None) => Decimal::ONE,
@@ -231,40 +231,44 @@ pub fn analyze_derivatives(
                 continue;
             }
         };
-        let Some(resolved) = resolve_rule(library, account, symbol, settlement, &mut context.cums)
-        else {
-            exclude(
-                report,
-                index,
-                position_index,
-                format!(
-                    "no margin parameters for {symbol} at {}",
-                    account.venue.display_name()
-                ),
-            );
-            continue;
-        };
-        let leg = Leg {
-            settlement,
-            side: if size.is_sign_negative() {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
+        let key = (symbol.as_str(), underlying.as_str(), settlement);
+        // Positions on one contract are usually adjacent: reuse the last one without hashing.
+        let instrument = match &last_instrument {
+            Some((last_key, found)) if *last_key == key => Rc::clone(found),
+            _ => match instruments.entry(key).or_insert_with(|| {
+                instrument_of(context, account, symbol, underlying, settlement, quote_usd)
+            }) {
+                Ok(found) => {
+                    last_instrument = Some((key, Rc::clone(found)));
+                    Rc::clone(found)
+                }
+                Err(reason) => {
+                    exclude(report, index, position_index, reason.clone());
+                    continue;
+                }
             },
-            qty: size.abs() * contract_size,
-            contracts: size.abs(),
-            entry_price: entry,
-            mark_price: mark,
-            rule: resolved.rule.clone(),
         };
+        let (pool_asset, pool_usd) = match settlement {
+            Settlement::Linear => (Arc::clone(&quote_name), quote_usd),
+            Settlement::Inverse => (
+                Arc::clone(&instrument.underlying),
+                instrument.underlying_usd,
+            ),
+        };
+        let leg = Leg::new(
+            settlement,
+            size,
+            contract_size,
+            entry,
+            instrument.mark,
+            instrument.resolved.rule.clone(),
+        );
         let pool_leg = PoolLeg {
             position_index,
             isolated_margin: None,
             leg,
-            resolved,
+            instrument,
             leverage,
-            symbol: symbol.clone(),
-            underlying: underlying_key.clone(),
             kind: position.kind(),
             size,
         };
@@ -281,7 +285,7 @@ pub fn analyze_derivatives(
                 );
                 continue;
             };
-            let mut pool = Pool::new(&pool_asset, pool_usd, true);
+            let mut pool = Pool::new(pool_asset, pool_usd, true);
             pool.wallet = margin;
             pool.legs.push(PoolLeg {
                 isolated_margin: Some(margin),
@@ -311,7 +315,7 @@ pub fn analyze_derivatives(
         };
         collateral_usd += collateral.amount * price;
         if library.stablecoin(&asset).is_some() {
-            let amount = if asset == pools[0].asset {
+            let amount = if *asset == *pools[0].asset {
                 collateral.amount
             } else {
                 (collateral.amount * price)
@@ -346,7 +350,7 @@ pub fn analyze_derivatives(
     }
     if isolated_mode {
         // Isolated margins come out of the account's collateral; what is left is free.
-        let committed: Vec<(String, Decimal)> = pools
+        let committed: Vec<(Arc<str>, Decimal)> = pools
             .iter()
             .filter(|p| p.isolated)
             .map(|p| (p.asset.clone(), p.wallet))
@@ -368,68 +372,72 @@ pub fn analyze_derivatives(
     let mut gross_usd = Decimal::ZERO;
     let mut moves: Vec<f64> = Vec::new();
     let mut worst_ratio: Option<Decimal> = None;
+    let label: Arc<str> = account.label.as_str().into();
+    let taker_fee = account
+        .venue_parameters
+        .as_ref()
+        .and_then(|o| o.taker_fee_rate)
+        .or_else(|| library.venue(account.venue).and_then(|v| v.taker_fee_rate))
+        .unwrap_or_default();
+    let venue_approximate =
+        venue_formula_is_derived(account.venue) || account.margin_mode == MarginMode::Portfolio;
+    // Scratch space reused by every pool (an isolated account has one pool per position).
+    let mut at_marks: Vec<AtMark> = Vec::new();
+    let mut fast_legs: Vec<FastLeg> = Vec::new();
+    report.positions.reserve(account.positions.len());
     for pool in &pools {
-        let upnls: Vec<Decimal> = pool
-            .legs
-            .iter()
-            .map(|l| l.leg.upnl(l.leg.mark_price))
-            .collect();
-        let mms: Vec<Decimal> = pool
-            .legs
-            .iter()
-            .map(|l| l.leg.maintenance_margin(l.leg.mark_price))
-            .collect();
+        at_marks.clear();
+        at_marks.extend(pool.legs.iter().map(|l| AtMark::of(&l.leg)));
         let fixed_value: Decimal = pool.fixed.iter().map(|f| f.value).sum();
         let fixed_mm: Decimal = pool.fixed.iter().map(|f| f.maintenance_margin).sum();
         let fixed_im: Decimal = pool.fixed.iter().map(|f| f.initial_margin).sum();
-        let total_upnl: Decimal = upnls.iter().sum();
-        let total_mm: Decimal = mms.iter().sum::<Decimal>() + fixed_mm;
+        let total_upnl: Decimal = at_marks.iter().map(|m| m.upnl).sum();
+        let total_mm: Decimal = at_marks.iter().map(|m| m.mm).sum::<Decimal>() + fixed_mm;
         let base = pool.wallet + pool.moving + fixed_value;
         let equity = base + total_upnl;
         let mut pool_im = fixed_im;
+        // A pool of one leg and nothing else that moves: its uniform move is the leg's own
+        // distance to liquidation, known exactly, so the numeric search is skipped.
+        let single_leg = pool.legs.len() == 1 && pool.fixed.is_empty() && pool.moving.is_zero();
+        let mut single_leg_move: Option<f64> = None;
         for (i, pool_leg) in pool.legs.iter().enumerate() {
             let leg = &pool_leg.leg;
+            let instrument = &pool_leg.instrument;
+            let AtMark {
+                notional,
+                regime,
+                upnl,
+                mm,
+                rate: mm_rate,
+            } = at_marks[i];
             let mark = leg.mark_price;
-            let others_equity = base + total_upnl - upnls[i];
-            let others_mm = total_mm - mms[i];
-            let notional = leg.notional(mark);
+            let others_equity = base + total_upnl - upnl;
+            let others_mm = total_mm - mm;
             let initial_margin = initial_margin(pool_leg, notional);
             pool_im += initial_margin;
             let bybit_inverse_cross = account.venue == Venue::BybitInverse
                 && !pool.isolated
                 && leg.settlement == Settlement::Inverse;
-            let mut notes = pool_leg.resolved.notes.clone();
-            let mut leg_approximate = pool_leg.resolved.approximate
-                || venue_formula_is_derived(account.venue)
-                || account.margin_mode == MarginMode::Portfolio;
+            let mut notes: Vec<Note> = Vec::with_capacity(instrument.resolved.notes.len() + 3);
+            notes.push(Note::Maintenance(mm_formula(
+                leg,
+                notional,
+                regime.index,
+                mm_rate,
+                mm,
+            )));
+            let mut leg_approximate = instrument.resolved.approximate || venue_approximate;
             let (liquidation, bankruptcy) = if bybit_inverse_cross {
-                let fee = account
-                    .venue_parameters
-                    .as_ref()
-                    .and_then(|o| o.taker_fee_rate)
-                    .or_else(|| library.venue(account.venue).and_then(|v| v.taker_fee_rate))
-                    .unwrap_or_default();
-                let tick = tick_of(&pool_leg.resolved);
+                let tick = tick_of(&instrument.resolved);
                 let prices = bybit::cross_inverse(
                     leg.side,
                     leg.qty,
                     leg.entry_price,
                     others_equity - others_mm,
-                    leg.mm_rate(mark),
-                    fee,
+                    mm_rate,
+                    taker_fee,
                     tick,
                 );
-                notes.push(format!(
-                    "Bybit inverse cross: closing fee at {fee} counted at the bankruptcy price \
-                     (venue-margin.md §3.4)."
-                ));
-                if leg.side.is_sign_negative() {
-                    leg_approximate = true;
-                    notes.push(
-                        "Short side derived by symmetry from Bybit's long formula: approximate."
-                            .to_owned(),
-                    );
-                }
                 (prices.map(|p| p.0), prices.map(|p| p.1))
             } else {
                 let lp = leg.solve_price(others_equity, others_mm, true);
@@ -439,67 +447,73 @@ pub fn analyze_derivatives(
                     .flatten();
                 (lp, bp)
             };
-            let regime = leg.regime_at(mark);
+            if let Some(price) = liquidation {
+                notes.push(if pool.isolated {
+                    Note::IsolatedLiquidation {
+                        margin: pool.wallet,
+                    }
+                } else {
+                    Note::PoolLiquidation { price }
+                });
+            }
+            notes.extend(instrument.resolved.notes.iter().cloned());
+            if bybit_inverse_cross {
+                notes.push(Note::BybitClosingFee {
+                    fee_rate: taker_fee,
+                });
+                if leg.side.is_sign_negative() {
+                    leg_approximate = true;
+                    notes.push(
+                        "Short side derived by symmetry from Bybit's long formula: approximate."
+                            .into(),
+                    );
+                }
+            }
             if regime.beyond_table {
                 leg_approximate = true;
                 notes.push(
-                    "The position is larger than the table's last tier: that tier is used."
-                        .to_owned(),
+                    "The position is larger than the table's last tier: that tier is used.".into(),
                 );
             }
             if !pool.fixed.is_empty() {
                 leg_approximate = true;
                 notes.push(
-                    "Options in the same margin pool are held at their marks in this solve."
-                        .to_owned(),
+                    "Options in the same margin pool are held at their marks in this solve.".into(),
                 );
             }
-            notes.insert(0, mm_formula(leg, &pool.asset, mms[i]));
-            if let Some(lp) = liquidation {
-                notes.insert(
-                    1,
-                    if pool.isolated {
-                        format!(
-                            "Liquidation where isolated margin {} {} plus PnL equals maintenance margin.",
-                            pool.wallet.round_dp(2),
-                            pool.asset
-                        )
-                    } else {
-                        format!(
-                            "Liquidation at {}: where the pool's equity equals its maintenance \
-                             margin, other positions held at their marks.",
-                            lp.round_dp(4)
-                        )
-                    },
-                );
+            let distance = liquidation.and_then(|lp| distance_pct(mark, lp));
+            if single_leg && !bybit_inverse_cross {
+                single_leg_move = distance
+                    .and_then(|d| d.to_f64())
+                    .filter(|d| (-99.9..=900.0).contains(d));
             }
-            let notional_usd = notional_usd(leg, pool.asset_usd);
+            let notional_usd = notional * pool.asset_usd;
             gross_usd += notional_usd;
-            let underlying_vol = market.daily_vol.get(&pool_leg.underlying).copied();
+            let underlying_vol = market.daily_vol.get(&*instrument.underlying).copied();
             report.positions.push(PositionRisk {
                 account_index: index,
                 position_index: pool_leg.position_index,
-                account: account.label.clone(),
-                symbol: pool_leg.symbol.clone(),
-                underlying: pool_leg.underlying.clone(),
+                account: Arc::clone(&label),
+                symbol: Arc::clone(&instrument.symbol),
+                underlying: Arc::clone(&instrument.underlying),
                 kind: pool_leg.kind,
                 side: side_of(pool_leg.size),
                 size: pool_leg.size,
                 entry_price: Some(leg.entry_price),
                 mark_price: mark,
                 notional_usd,
-                margin_asset: pool.asset.clone(),
+                margin_asset: Arc::clone(&pool.asset),
                 initial_margin,
-                maintenance_margin: mms[i],
-                unrealized_pnl: upnls[i],
+                maintenance_margin: mm,
+                unrealized_pnl: upnl,
                 liquidation_price: liquidation,
                 bankruptcy_price: bankruptcy,
-                distance_to_liquidation_pct: liquidation.and_then(|lp| distance_pct(mark, lp)),
+                distance_to_liquidation_pct: distance,
                 distance_to_liquidation_sigma: liquidation
                     .and_then(|lp| distance_sigma(mark, lp, underlying_vol)),
-                mm_rate: Some(leg.mm_rate(mark)),
-                tier: Some(tier_label(pool_leg, regime.index)),
-                source: pool_leg.resolved.source.clone(),
+                mm_rate: Some(mm_rate),
+                tier: Some(tier_used(pool_leg, regime.index)),
+                source: Arc::clone(&instrument.resolved.source),
                 approximate: leg_approximate,
                 notes,
             });
@@ -511,16 +525,16 @@ pub fn analyze_derivatives(
             report.positions.push(PositionRisk {
                 account_index: index,
                 position_index: item.position_index,
-                account: account.label.clone(),
-                symbol: item.symbol.clone(),
-                underlying: item.underlying.clone(),
+                account: Arc::clone(&label),
+                symbol: Arc::clone(&item.symbol),
+                underlying: Arc::clone(&item.underlying),
                 kind: PositionKind::Option,
                 side: side_of(item.size),
                 size: item.size,
                 entry_price: None,
                 mark_price: item.mark_price_usd,
                 notional_usd: item.notional_usd,
-                margin_asset: pool.asset.clone(),
+                margin_asset: Arc::clone(&pool.asset),
                 initial_margin: item.initial_margin,
                 maintenance_margin: item.maintenance_margin,
                 unrealized_pnl: Decimal::ZERO,
@@ -530,7 +544,7 @@ pub fn analyze_derivatives(
                 distance_to_liquidation_sigma: None,
                 mm_rate: None,
                 tier: None,
-                source: "Deribit standard option margin (third-party quote)".to_owned(),
+                source: "Deribit standard option margin (third-party quote)".into(),
                 approximate: item.approximate,
                 notes: item.notes.clone(),
             });
@@ -548,7 +562,9 @@ pub fn analyze_derivatives(
                     (Some(w), _) => w.max(ratio),
                 });
             }
-            if let Some(found) = uniform_move_pct(pool) {
+            if let Some(found) =
+                single_leg_move.or_else(|| uniform_move_pct(pool, &at_marks, &mut fast_legs))
+            {
                 moves.push(found);
             }
         }
@@ -589,6 +605,34 @@ pub fn analyze_derivatives(
     }
 }
 
+/// A leg's numbers at its mark, found once and reused for MM, rate, tier and notes.
+#[derive(Clone, Copy)]
+struct AtMark {
+    /// Notional in the margin asset.
+    notional: Decimal,
+    regime: Regime,
+    upnl: Decimal,
+    /// Maintenance margin in the margin asset.
+    mm: Decimal,
+    /// Maintenance-margin rate in force.
+    rate: Decimal,
+}
+
+impl AtMark {
+    fn of(leg: &Leg<'_>) -> Self {
+        let mark = leg.mark_price;
+        let notional = leg.notional(mark);
+        let regime = leg.regime_with_notional(notional);
+        AtMark {
+            notional,
+            regime,
+            upnl: leg.upnl(mark),
+            mm: leg.maintenance_margin_in(regime.index, mark),
+            rate: leg.mm_rate_in(regime.index),
+        }
+    }
+}
+
 /// The account's wallet: in the pool asset when one pool holds everything, else in USD.
 fn wallet_of(pools: &[Pool<'_>], collateral_usd: Decimal) -> (String, Decimal) {
     let funded: Vec<&Pool<'_>> = pools
@@ -599,9 +643,10 @@ fn wallet_of(pools: &[Pool<'_>], collateral_usd: Decimal) -> (String, Decimal) {
         .windows(2)
         .all(|w| w[0].asset.eq_ignore_ascii_case(&w[1].asset));
     match funded.first() {
-        Some(first) if same_asset && funded.iter().all(|p| p.moving.is_zero()) => {
-            (first.asset.clone(), funded.iter().map(|p| p.wallet).sum())
-        }
+        Some(first) if same_asset && funded.iter().all(|p| p.moving.is_zero()) => (
+            first.asset.to_string(),
+            funded.iter().map(|p| p.wallet).sum(),
+        ),
         _ => ("USD".to_owned(), collateral_usd),
     }
 }
@@ -627,70 +672,101 @@ fn initial_margin(pool_leg: &PoolLeg<'_>, notional: Decimal) -> Decimal {
         .unwrap_or_else(|| leg.maintenance_margin(leg.mark_price))
 }
 
-/// USD notional of a leg at its mark.
-fn notional_usd(leg: &Leg<'_>, pool_asset_usd: Decimal) -> Decimal {
-    leg.notional(leg.mark_price) * pool_asset_usd
-}
-
-fn tier_label(pool_leg: &PoolLeg<'_>, index: usize) -> String {
-    match &pool_leg.leg.rule {
-        MarginRule::Tiered { table, .. } => format!(
-            "{} tier {} of {}",
-            table.id,
-            index + 1,
-            pool_leg.leg.rule.tiers().len()
-        ),
-        MarginRule::Scaled(rule) => rule.id.clone(),
+fn tier_used(pool_leg: &PoolLeg<'_>, index: usize) -> TierUsed {
+    TierUsed {
+        name: Arc::clone(&pool_leg.instrument.resolved.name),
+        tier: match &pool_leg.leg.rule {
+            MarginRule::Tiered { .. } => Some((index, pool_leg.leg.rule.tiers().len())),
+            MarginRule::Scaled(_) => None,
+        },
     }
 }
 
 /// The price tick a Bybit bankruptcy price is rounded to (0.5 for BTCUSD, venue-margin.md §3.4).
 fn tick_of(resolved: &ResolvedRule<'_>) -> Option<Decimal> {
-    (resolved.name == "BTCUSD").then(|| Decimal::new(5, 1))
+    (&*resolved.name == "BTCUSD").then(|| Decimal::new(5, 1))
 }
 
-/// The maintenance-margin formula with the leg's numbers, for tooltips.
-fn mm_formula(leg: &Leg<'_>, asset: &str, mm: Decimal) -> String {
-    let mark = leg.mark_price;
-    let rate = leg.mm_rate(mark) * Decimal::ONE_HUNDRED;
-    match &leg.rule {
+/// The numbers of the leg's maintenance-margin formula in tier `index`, for its explanation.
+fn mm_formula(
+    leg: &Leg<'_>,
+    notional: Decimal,
+    index: usize,
+    rate: Decimal,
+    mm: Decimal,
+) -> MmFormula {
+    let (basis, deduction, fee_rate) = match &leg.rule {
         MarginRule::Tiered {
             table, cum, fee, ..
-        } => {
-            let index = leg.regime_at(mark).index;
-            let cum = cum.get(index).copied().unwrap_or_default();
-            match table.basis {
-                TierBasis::Notional => format!(
-                    "MM = notional {} × {}% − maintenance amount {} = {} {asset}",
-                    leg.notional(mark).round_dp(4),
-                    rate.normalize(),
-                    cum.normalize(),
-                    mm.round_dp(4)
-                ),
-                TierBasis::EntryValue => format!(
-                    "MM = position value at entry {} × {}% − MMD {} = {} {asset}",
-                    leg.notional(leg.entry_price).round_dp(4),
-                    rate.normalize(),
-                    cum.normalize(),
-                    mm.round_dp(4)
-                ),
-                TierBasis::Contracts => format!(
-                    "MM = notional {} × ({}% MMR incl. {}% fee) = {} {asset} (tier by {} contracts)",
-                    leg.notional(mark).round_dp(4),
-                    rate.normalize(),
-                    (*fee * Decimal::ONE_HUNDRED).normalize(),
-                    mm.round_dp(4),
-                    leg.contracts
-                ),
-            }
-        }
-        MarginRule::Scaled(_) => format!(
-            "MM = notional {} × {}% = {} {asset}",
-            leg.notional(mark).round_dp(4),
-            rate.round_dp(6).normalize(),
-            mm.round_dp(4)
+        } => (
+            Some(table.basis),
+            cum.get(index).copied().unwrap_or_default(),
+            *fee,
         ),
+        MarginRule::Scaled(_) => (None, Decimal::ZERO, Decimal::ZERO),
+    };
+    let base = if basis == Some(TierBasis::EntryValue) {
+        leg.notional(leg.entry_price)
+    } else {
+        notional
+    };
+    MmFormula {
+        basis,
+        base,
+        rate,
+        deduction,
+        fee_rate,
+        contracts: leg.contracts,
+        maintenance_margin: mm,
     }
+}
+
+/// Finds an account's contract: its prices and margin rule, or why it cannot be priced.
+fn instrument_of<'a>(
+    context: &mut Context<'a>,
+    account: &'a Account,
+    symbol: &str,
+    underlying: &str,
+    settlement: Settlement,
+    quote_usd: Decimal,
+) -> Result<Rc<Instrument<'a>>, String> {
+    let library = context.library;
+    let market = context.market;
+    let underlying_key = library.priced_as(underlying).to_ascii_uppercase();
+    let Some(underlying_usd) = market
+        .asset_usd(&underlying_key, library)
+        .map(|q| q.price_usd)
+    else {
+        return Err(format!(
+            "no price for {underlying}: add a price override (USD per {underlying}) to include it"
+        ));
+    };
+    let mark = match market.get(symbol) {
+        Some(contract) => contract.price_usd,
+        None => match settlement {
+            Settlement::Linear => underlying_usd
+                .checked_div(quote_usd)
+                .unwrap_or(underlying_usd),
+            Settlement::Inverse => underlying_usd,
+        },
+    };
+    let Some(resolved) = resolve_rule(library, account, symbol, settlement, &mut context.cums)
+    else {
+        return Err(format!(
+            "no margin parameters for {symbol} at {}",
+            account.venue.display_name()
+        ));
+    };
+    let fast_tiers = FastTiers::of(&resolved.rule).map(Rc::new);
+    Ok(Rc::new(Instrument {
+        symbol: symbol.into(),
+        underlying: underlying_key.into(),
+        underlying_usd,
+        mark,
+        mark_f64: f(mark),
+        resolved,
+        fast_tiers,
+    }))
 }
 
 /// Prices an option into its pool (Deribit standard margin), or excludes it with the reason.
@@ -743,20 +819,27 @@ fn add_option(
                 .iter()
                 .position(|p| !p.isolated && p.asset.eq_ignore_ascii_case(&underlying_key));
             let found = found.unwrap_or_else(|| {
-                pools.push(Pool::new(&underlying_key, underlying_usd, false));
+                pools.push(Pool::new(
+                    underlying_key.as_str().into(),
+                    underlying_usd,
+                    false,
+                ));
                 pools.len() - 1
             });
             (found, underlying_usd)
         }
         Settlement::Linear => (0, pools[0].asset_usd),
     };
-    let mut notes = vec![format!(
-        "Valued at {premium_usd} USD per {} (manual price); held fixed when prices move.",
-        option.underlying
-    )];
+    let mut notes: Vec<Note> = vec![
+        format!(
+            "Valued at {premium_usd} USD per {} (manual price); held fixed when prices move.",
+            option.underlying
+        )
+        .into(),
+    ];
     let (im_usd, mm_usd) = match (rule, option.size.is_sign_negative()) {
         (_, false) => {
-            notes.push("Long option: no margin beyond the premium paid.".to_owned());
+            notes.push("Long option: no margin beyond the premium paid.".into());
             (Decimal::ZERO, Decimal::ZERO)
         }
         (Some(rule), true) => {
@@ -773,23 +856,27 @@ fn add_option(
                 option.underlying,
                 im.round_dp(6),
                 mm.round_dp(6)
-            ));
+            )
+            .into());
             let scale = units.abs() * underlying_usd;
             (im * scale, mm * scale)
         }
         (None, true) => {
-            notes.push(format!(
-                "{} option margin rules are not in the reference: no margin counted.",
-                account.venue.display_name()
-            ));
+            notes.push(
+                format!(
+                    "{} option margin rules are not in the reference: no margin counted.",
+                    account.venue.display_name()
+                )
+                .into(),
+            );
             (Decimal::ZERO, Decimal::ZERO)
         }
     };
     let to_asset = |usd: Decimal| usd.checked_div(to_pool).unwrap_or_default();
     pools[pool_index].fixed.push(FixedItem {
         position_index,
-        symbol: option.symbol.clone(),
-        underlying: underlying_key,
+        symbol: option.symbol.as_str().into(),
+        underlying: underlying_key.into(),
         size: option.size,
         mark_price_usd: premium_usd,
         notional_usd: (units * underlying_usd).abs(),
@@ -801,15 +888,39 @@ fn add_option(
     });
 }
 
+/// A notional-based tier table in `f64` (caps, rates incl. fee, maintenance amounts), built
+/// once per contract for the uniform-move search.
+struct FastTiers {
+    caps: Vec<f64>,
+    rates: Vec<f64>,
+    cums: Vec<f64>,
+}
+
+impl FastTiers {
+    fn of(rule: &MarginRule<'_>) -> Option<Self> {
+        let MarginRule::Tiered {
+            table, cum, fee, ..
+        } = rule
+        else {
+            return None;
+        };
+        (table.basis == TierBasis::Notional).then(|| FastTiers {
+            caps: rule
+                .tiers()
+                .iter()
+                .map(|t| t.cap.map_or(f64::INFINITY, f))
+                .collect(),
+            rates: rule.tiers().iter().map(|t| f(t.mmr + fee)).collect(),
+            cums: cum.iter().map(|c| f(*c)).collect(),
+        })
+    }
+}
+
 /// f64 model of one leg's maintenance margin, for the uniform-move search.
 enum MmModel {
     Constant(f64),
     Rate(f64),
-    Tiered {
-        caps: Vec<f64>,
-        rates: Vec<f64>,
-        cums: Vec<f64>,
-    },
+    Tiered(Rc<FastTiers>),
 }
 
 struct FastLeg {
@@ -826,34 +937,25 @@ fn f(value: Decimal) -> f64 {
 }
 
 impl FastLeg {
-    fn new(leg: &Leg<'_>) -> Self {
-        let mm = match &leg.rule {
-            MarginRule::Tiered {
-                table, cum, fee, ..
-            } => match table.basis {
-                TierBasis::Notional => MmModel::Tiered {
-                    caps: leg
-                        .rule
-                        .tiers()
-                        .iter()
-                        .map(|t| t.cap.map_or(f64::INFINITY, f))
-                        .collect(),
-                    rates: leg.rule.tiers().iter().map(|t| f(t.mmr + fee)).collect(),
-                    cums: cum.iter().map(|c| f(*c)).collect(),
-                },
-                TierBasis::EntryValue => {
-                    MmModel::Constant(f(leg.maintenance_margin(leg.mark_price)))
-                }
-                TierBasis::Contracts => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
-            },
-            MarginRule::Scaled(_) => MmModel::Rate(f(leg.mm_rate(leg.mark_price))),
+    fn new(pool_leg: &PoolLeg<'_>, mm: Decimal, rate: Decimal) -> Self {
+        let leg = &pool_leg.leg;
+        let mm = match (&pool_leg.instrument.fast_tiers, &leg.rule) {
+            (Some(tiers), _) => MmModel::Tiered(Rc::clone(tiers)),
+            (None, MarginRule::Tiered { table, .. }) if table.basis == TierBasis::EntryValue => {
+                MmModel::Constant(f(mm))
+            }
+            (None, _) => MmModel::Rate(f(rate)),
         };
         FastLeg {
             inverse: leg.settlement == Settlement::Inverse,
-            side: f(leg.side),
+            side: if leg.side.is_sign_negative() {
+                -1.0
+            } else {
+                1.0
+            },
             qty: f(leg.qty),
             entry: f(leg.entry_price),
-            mark: f(leg.mark_price),
+            mark: pool_leg.instrument.mark_f64,
             mm,
         }
     }
@@ -872,7 +974,8 @@ impl FastLeg {
         let mm = match &self.mm {
             MmModel::Constant(mm) => *mm,
             MmModel::Rate(rate) => notional * rate,
-            MmModel::Tiered { caps, rates, cums } => {
+            MmModel::Tiered(tiers) => {
+                let FastTiers { caps, rates, cums } = &**tiers;
                 let i = caps
                     .iter()
                     .position(|cap| notional <= *cap)
@@ -890,8 +993,15 @@ impl FastLeg {
 /// so it is solved in `f64` (liquidation prices stay exact `Decimal`): a coarse grid finds the
 /// first sign change on each side, then the Illinois variant of regula falsi narrows it to
 /// 1e-9. Tier changes are evaluated at every step.
-fn uniform_move_pct(pool: &Pool<'_>) -> Option<f64> {
-    let legs: Vec<FastLeg> = pool.legs.iter().map(|l| FastLeg::new(&l.leg)).collect();
+fn uniform_move_pct(pool: &Pool<'_>, at_marks: &[AtMark], legs: &mut Vec<FastLeg>) -> Option<f64> {
+    legs.clear();
+    legs.extend(
+        pool.legs
+            .iter()
+            .zip(at_marks)
+            .map(|(l, m)| FastLeg::new(l, m.mm, m.rate)),
+    );
+    let legs = &*legs;
     let fixed: f64 = pool
         .fixed
         .iter()
