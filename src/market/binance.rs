@@ -163,7 +163,14 @@ pub fn parse_premium_index(
         let time = item.get("time").map(|t| int(t, "time")).transpose()?;
         let mark = decimal(field(item, "markPrice", symbol)?, "markPrice")?;
         let index = opt_decimal(item.get("indexPrice"), "indexPrice")?;
-        snapshot.push_price(symbol, PriceKind::Mark, Some(mark), source, time, fetched_at_ms);
+        snapshot.push_price(
+            symbol,
+            PriceKind::Mark,
+            Some(mark),
+            source,
+            time,
+            fetched_at_ms,
+        );
         snapshot.push_price(symbol, PriceKind::Index, index, source, time, fetched_at_ms);
         if let (Some(rate), Some(time)) = (
             opt_decimal(item.get("lastFundingRate"), "lastFundingRate")?,

@@ -138,9 +138,7 @@ pub fn range(asset: &str, interval: Interval, from_ms: i64, to_ms: i64) -> Optio
     let start = bundled
         .candles
         .partition_point(|c| c.open_time_ms < from_ms);
-    let end = bundled
-        .candles
-        .partition_point(|c| c.open_time_ms <= to_ms);
+    let end = bundled.candles.partition_point(|c| c.open_time_ms <= to_ms);
     Some(bundled.candles[start..end.max(start)].to_vec())
 }
 
@@ -226,7 +224,11 @@ mod tests {
             let rows = entry.text.lines().skip(1).count();
             let parsed = parse_csv(entry.text, entry.interval);
             assert_eq!(parsed.len(), rows, "{} {:?}", entry.asset, entry.interval);
-            assert!(parsed.windows(2).all(|w| w[0].open_time_ms < w[1].open_time_ms));
+            assert!(
+                parsed
+                    .windows(2)
+                    .all(|w| w[0].open_time_ms < w[1].open_time_ms)
+            );
         }
     }
 }

@@ -103,7 +103,10 @@ fn open(body: &[u8]) -> Result<(Value, Option<i64>), ParseError> {
     if code != 0 {
         let message = format!(
             "Bybit retCode {code}: {}",
-            value.get("retMsg").and_then(Value::as_str).unwrap_or_default()
+            value
+                .get("retMsg")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
         );
         return Err(if code == 10006 {
             ParseError {

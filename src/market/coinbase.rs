@@ -37,9 +37,7 @@ pub fn candles(product: &str, interval: Interval, start_s: i64, end_s: i64) -> R
         ],
     );
     Request {
-        path_and_query: base
-            .path_and_query
-            .replacen("{id}", product, 1),
+        path_and_query: base.path_and_query.replacen("{id}", product, 1),
         ..base
     }
 }

@@ -112,10 +112,9 @@ pub fn parse_market_chart(body: &[u8]) -> Result<Vec<(i64, rust_decimal::Decimal
         .map(|point| {
             let pair = array(point, "price point")?;
             match (pair.first(), pair.get(1)) {
-                (Some(time), Some(price)) => Ok((
-                    super::json::int(time, "time")?,
-                    decimal(price, "price")?,
-                )),
+                (Some(time), Some(price)) => {
+                    Ok((super::json::int(time, "time")?, decimal(price, "price")?))
+                }
                 _ => Err(ParseError::malformed("price point should be [ms, price]")),
             }
         })

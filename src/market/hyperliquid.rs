@@ -77,10 +77,7 @@ pub fn parse_all_mids(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, Parse
 
 /// Parses `metaAndAssetCtxs` (`[{universe: [{name, …}]}, [{markPx, oraclePx, funding, …}]]`,
 /// index-aligned) into mark and oracle prices and current funding.
-pub fn parse_meta_and_asset_ctxs(
-    body: &[u8],
-    fetched_at_ms: i64,
-) -> Result<Snapshot, ParseError> {
+pub fn parse_meta_and_asset_ctxs(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, ParseError> {
     let value = parse_body(body)?;
     let parts = array(&value, "metaAndAssetCtxs")?;
     let (Some(meta), Some(contexts)) = (parts.first(), parts.get(1)) else {
@@ -102,9 +99,30 @@ pub fn parse_meta_and_asset_ctxs(
         let name = string(asset, "name", "universe")?;
         let get = |f: &str| opt_decimal(context.get(f), f);
         let source = Source::Hyperliquid;
-        snapshot.push_price(name, PriceKind::Mark, get("markPx")?, source, None, fetched_at_ms);
-        snapshot.push_price(name, PriceKind::Oracle, get("oraclePx")?, source, None, fetched_at_ms);
-        snapshot.push_price(name, PriceKind::Mid, get("midPx")?, source, None, fetched_at_ms);
+        snapshot.push_price(
+            name,
+            PriceKind::Mark,
+            get("markPx")?,
+            source,
+            None,
+            fetched_at_ms,
+        );
+        snapshot.push_price(
+            name,
+            PriceKind::Oracle,
+            get("oraclePx")?,
+            source,
+            None,
+            fetched_at_ms,
+        );
+        snapshot.push_price(
+            name,
+            PriceKind::Mid,
+            get("midPx")?,
+            source,
+            None,
+            fetched_at_ms,
+        );
         if let Some(rate) = get("funding")? {
             snapshot.funding.push(FundingRate {
                 instrument: name.to_owned(),

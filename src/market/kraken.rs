@@ -37,7 +37,12 @@ fn open(body: &[u8]) -> Result<(String, Value), ParseError> {
     let errors: Vec<String> = value
         .get("error")
         .and_then(Value::as_array)
-        .map(|e| e.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|e| {
+            e.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(first) = errors.first() {
         let message = format!("Kraken: {}", errors.join("; "));
@@ -61,7 +66,9 @@ fn open(body: &[u8]) -> Result<(String, Value), ParseError> {
         });
     }
     let Some(Value::Object(mut result)) = value.get_mut("result").map(Value::take) else {
-        return Err(ParseError::malformed("Kraken: `result` is missing or not an object"));
+        return Err(ParseError::malformed(
+            "Kraken: `result` is missing or not an object",
+        ));
     };
     result.remove("last");
     let mut pairs = result.into_iter();

@@ -103,7 +103,9 @@ fn open(body: &[u8]) -> Result<Vec<Value>, ParseError> {
             "OKX envelope: `data` should be an array, found {}",
             super::json::kind_of(&other)
         ))),
-        None => Err(ParseError::malformed("OKX envelope: field `data` is missing")),
+        None => Err(ParseError::malformed(
+            "OKX envelope: field `data` is missing",
+        )),
     }
 }
 
