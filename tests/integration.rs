@@ -11,6 +11,7 @@ mod common;
 mod engine;
 mod engine_props;
 mod malformed;
+mod market_http;
 mod market_parsers;
 mod portfolio_files;
 mod save;

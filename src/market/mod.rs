@@ -17,11 +17,13 @@ pub mod coinbase;
 pub mod coingecko;
 pub mod deribit;
 pub mod error;
+pub mod fetch;
 pub mod hyperliquid;
 pub mod json;
 pub mod kraken;
 pub mod okx;
 pub mod source;
+pub mod transport;
 pub mod types;
 
 pub use error::{ErrorKind, FetchError, ParseError};

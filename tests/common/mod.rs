@@ -37,3 +37,5 @@ pub fn temp_copy(sample: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::copy(portfolios_dir().join(sample), &path).unwrap();
     (dir, path)
 }
+
+pub mod mock_server;

@@ -1,0 +1,418 @@
+//! Market-data transport against a local HTTP server on 127.0.0.1: the happy path of every
+//! venue, and each fault the reference names (timeouts, 429 with Retry-After, 418, 451, 5xx,
+//! malformed, empty and huge bodies, a slow venue among fast ones).
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use riskdeck::market::fetch::{Job, VenueState, fetch_all};
+use riskdeck::market::transport::{BaseUrls, HttpConfig, Transport};
+use riskdeck::market::{
+    ErrorKind, PriceKind, Source, binance, bybit, coinbase, coingecko, deribit, hyperliquid,
+    kraken, okx,
+};
+use rust_decimal_macros::dec;
+
+use crate::common::mock_server::{MockServer, Reply};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/api/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Fast policy for tests: short timeouts and backoff.
+fn config() -> HttpConfig {
+    HttpConfig {
+        connect_timeout: Duration::from_secs(2),
+        total_timeout: Duration::from_millis(800),
+        max_body_bytes: 64 * 1024,
+        retries: 2,
+        backoff: Duration::from_millis(10),
+        max_retry_after: Duration::from_secs(3),
+        ..HttpConfig::default()
+    }
+}
+
+/// A transport whose every source points at `server`.
+fn transport(server: &MockServer, config: HttpConfig) -> Transport {
+    let urls: BaseUrls = Source::NETWORK
+        .into_iter()
+        .map(|s| (s, server.base_url.clone()))
+        .collect();
+    Transport::new(config, &urls).unwrap()
+}
+
+fn premium(body: &[u8]) -> Result<riskdeck::market::Snapshot, riskdeck::market::ParseError> {
+    binance::parse_premium_index(body, Source::BinanceFutures, 0)
+}
+
+#[test]
+fn every_venue_answers_through_one_concurrent_round() {
+    let server = MockServer::start(vec![
+        (
+            "/api/v3/ticker/price",
+            vec![Reply::ok(fixture("binance_spot_ticker_price_docs.json"))],
+        ),
+        (
+            "/fapi/v1/premiumIndex",
+            vec![Reply::ok(fixture("binance_fapi_premiumIndex_docs.json"))],
+        ),
+        (
+            "/v5/market/tickers",
+            vec![Reply::ok(fixture(
+                "bybit_v5_market_tickers_inverse_docs.json",
+            ))],
+        ),
+        (
+            "/api/v5/public/mark-price",
+            vec![Reply::ok(fixture("okx_v5_public_mark_price_docs.json"))],
+        ),
+        (
+            "/api/v2/public/ticker",
+            vec![Reply::ok(fixture(
+                "deribit_public_ticker_perpetual_docs.json",
+            ))],
+        ),
+        (
+            "/products/",
+            vec![Reply::ok(
+                r#"{"price":"109600.12","time":"2025-10-31T23:59:00.5Z"}"#,
+            )],
+        ),
+        (
+            "/0/public/Ticker",
+            vec![Reply::ok(
+                r#"{"error":[],"result":{"XXBTZUSD":{"c":["109590.1","0.1"]}}}"#,
+            )],
+        ),
+        ("/info", vec![Reply::ok(r#"{"BTC":"109601.5"}"#)]),
+        (
+            "/api/v3/simple/price",
+            vec![Reply::ok(fixture("coingecko_simple_price_docs.json"))],
+        ),
+    ]);
+    let transport = transport(&server, config());
+    let jobs = vec![
+        Job::new(
+            binance::ticker_price(Some("LTCBTC")),
+            binance::parse_ticker_price,
+        ),
+        Job::new(
+            binance::premium_index(Source::BinanceFutures, Some("BTCUSDT")),
+            |b, t| binance::parse_premium_index(b, Source::BinanceFutures, t),
+        ),
+        Job::new(
+            bybit::tickers(bybit::Category::Inverse, Some("BTCUSD"), None),
+            bybit::parse_tickers,
+        ),
+        Job::new(
+            okx::mark_price("SWAP", "BTC-USDT-SWAP"),
+            okx::parse_mark_price,
+        ),
+        Job::new(deribit::ticker("BTC-PERPETUAL"), deribit::parse_ticker),
+        Job::new(coinbase::ticker("BTC-USD"), |b, t| {
+            coinbase::parse_ticker(b, "BTC-USD", t)
+        }),
+        Job::new(kraken::ticker("XBTUSD"), kraken::parse_ticker),
+        Job::new(hyperliquid::all_mids(), hyperliquid::parse_all_mids),
+        Job::new(
+            coingecko::simple_price(&["bitcoin"]),
+            coingecko::parse_simple_price,
+        ),
+    ];
+    let outcome = fetch_all(&transport, jobs, &AtomicBool::new(false), &|_| {});
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    let s = &outcome.snapshot;
+    assert_eq!(s.price("LTCBTC", PriceKind::Last), Some(dec!(4.000002)));
+    assert_eq!(
+        s.price("BTCUSDT", PriceKind::Mark),
+        Some(dec!(11793.63104562))
+    );
+    assert_eq!(s.price("BTCUSD", PriceKind::Mark), Some(dec!(114898.43)));
+    assert_eq!(s.price("BTC-USDT-SWAP", PriceKind::Mark), Some(dec!(200)));
+    assert_eq!(
+        s.price("BTC-PERPETUAL", PriceKind::Mark),
+        Some(dec!(36288.31))
+    );
+    assert_eq!(s.price("BTC-USD", PriceKind::Last), Some(dec!(109600.12)));
+    assert_eq!(s.price("XXBTZUSD", PriceKind::Last), Some(dec!(109590.1)));
+    assert_eq!(s.price("BTC", PriceKind::Mid), Some(dec!(109601.5)));
+    assert_eq!(
+        s.price("bitcoin", PriceKind::Reference),
+        Some(dec!(67187.3358936566))
+    );
+    assert_eq!(outcome.venues.len(), 9);
+    assert!(outcome.venues.values().all(|v| v.state == VenueState::Ok));
+    // Hyperliquid's request is a POST with the documented JSON body.
+    assert!(
+        server
+            .bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|b| b.contains("\"allMids\""))
+    );
+}
+
+#[test]
+fn a_timeout_is_typed_and_retried() {
+    let server = MockServer::start(vec![(
+        "/fapi/v1/premiumIndex",
+        vec![
+            Reply::ok(fixture("binance_fapi_premiumIndex_docs.json")).after(Duration::from_secs(2)),
+        ],
+    )]);
+    let transport = transport(
+        &server,
+        HttpConfig {
+            retries: 1,
+            ..config()
+        },
+    );
+    let request = binance::premium_index(Source::BinanceFutures, Some("BTCUSDT"));
+    let error = transport
+        .fetch(&request, &AtomicBool::new(false), premium)
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Timeout);
+    assert_eq!(error.source, Source::BinanceFutures);
+    assert_eq!(error.endpoint, "/fapi/v1/premiumIndex");
+    assert_eq!(server.hits("/fapi/v1/premiumIndex"), 2);
+}
+
+#[test]
+fn retry_after_on_429_is_honoured_then_success() {
+    let server = MockServer::start(vec![(
+        "/fapi/v1/premiumIndex",
+        vec![
+            Reply::status(429, r#"{"code":-1003,"msg":"Too many requests."}"#)
+                .header("Retry-After", "1"),
+            Reply::ok(fixture("binance_fapi_premiumIndex_docs.json")),
+        ],
+    )]);
+    let transport = transport(&server, config());
+    let started = Instant::now();
+    let snapshot = transport
+        .fetch(
+            &binance::premium_index(Source::BinanceFutures, Some("BTCUSDT")),
+            &AtomicBool::new(false),
+            premium,
+        )
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        snapshot.price("BTCUSDT", PriceKind::Mark),
+        Some(dec!(11793.63104562))
+    );
+    assert_eq!(server.hits("/fapi/v1/premiumIndex"), 2);
+}
+
+#[test]
+fn a_retry_after_longer_than_the_cap_is_reported_not_waited() {
+    let server = MockServer::start(vec![(
+        "/fapi/v1/premiumIndex",
+        vec![Reply::status(429, "").header("Retry-After", "600")],
+    )]);
+    let transport = transport(&server, config());
+    let started = Instant::now();
+    let error = transport
+        .fetch(
+            &binance::premium_index(Source::BinanceFutures, Some("BTCUSDT")),
+            &AtomicBool::new(false),
+            premium,
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.kind,
+        ErrorKind::RateLimited {
+            retry_after_s: Some(600)
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn ban_418_and_region_block_451_are_not_retried() {
+    let server = MockServer::start(vec![
+        (
+            "/fapi/v1/premiumIndex",
+            vec![Reply::status(418, "").header("Retry-After", "120")],
+        ),
+        ("/api/v3/ticker/price", vec![Reply::status(451, "")]),
+    ]);
+    let transport = transport(&server, config());
+    let cancel = AtomicBool::new(false);
+    let banned = transport
+        .fetch(
+            &binance::premium_index(Source::BinanceFutures, None),
+            &cancel,
+            premium,
+        )
+        .unwrap_err();
+    assert_eq!(
+        banned.kind,
+        ErrorKind::Banned {
+            retry_after_s: Some(120)
+        }
+    );
+    let blocked = transport
+        .fetch(&binance::ticker_price(Some("BTCUSDT")), &cancel, |b| {
+            binance::parse_ticker_price(b, 0)
+        })
+        .unwrap_err();
+    assert_eq!(blocked.kind, ErrorKind::RegionBlocked);
+    assert_eq!(server.hits("/fapi/v1/premiumIndex"), 1);
+    assert_eq!(server.hits("/api/v3/ticker/price"), 1);
+}
+
+#[test]
+fn a_5xx_is_retried_and_a_4xx_body_becomes_the_venue_error() {
+    let server = MockServer::start(vec![
+        (
+            "/fapi/v1/premiumIndex",
+            vec![
+                Reply::status(503, "<html>busy</html>"),
+                Reply::ok(fixture("binance_fapi_premiumIndex_docs.json")),
+            ],
+        ),
+        (
+            "/api/v3/ticker/price",
+            vec![Reply::status(
+                400,
+                fixture("binance_error_invalid_symbol_docs.json"),
+            )],
+        ),
+    ]);
+    let transport = transport(&server, config());
+    let cancel = AtomicBool::new(false);
+    transport
+        .fetch(
+            &binance::premium_index(Source::BinanceFutures, None),
+            &cancel,
+            premium,
+        )
+        .unwrap();
+    assert_eq!(server.hits("/fapi/v1/premiumIndex"), 2);
+    let error = transport
+        .fetch(&binance::ticker_price(Some("NOPE")), &cancel, |b| {
+            binance::parse_ticker_price(b, 0)
+        })
+        .unwrap_err();
+    assert_eq!(
+        error.kind,
+        ErrorKind::Venue {
+            code: "-1121".to_owned()
+        }
+    );
+    assert_eq!(server.hits("/api/v3/ticker/price"), 1);
+}
+
+#[test]
+fn malformed_empty_and_oversized_bodies_are_typed_errors() {
+    let server = MockServer::start(vec![
+        ("/a", vec![Reply::ok(r#"{"symbol":"BTCUSDT","markPrice":"#)]),
+        ("/b", vec![Reply::ok("")]),
+        ("/c", vec![Reply::ok(vec![b' '; 200 * 1024])]),
+    ]);
+    let transport = transport(&server, config());
+    let cancel = AtomicBool::new(false);
+    let get = |path: &'static str| {
+        transport
+            .fetch(
+                &riskdeck::market::Request::get(Source::BinanceFutures, path, &[]),
+                &cancel,
+                premium,
+            )
+            .unwrap_err()
+            .kind
+    };
+    assert_eq!(get("/a"), ErrorKind::Malformed);
+    assert_eq!(get("/b"), ErrorKind::Empty);
+    assert_eq!(
+        get("/c"),
+        ErrorKind::TooLarge {
+            limit_bytes: 64 * 1024
+        }
+    );
+}
+
+#[test]
+fn a_slow_venue_does_not_delay_the_others() {
+    let server = MockServer::start(vec![
+        (
+            "/fapi/v1/premiumIndex",
+            vec![
+                Reply::ok(fixture("binance_fapi_premiumIndex_docs.json"))
+                    .after(Duration::from_millis(700)),
+            ],
+        ),
+        (
+            "/v5/market/tickers",
+            vec![Reply::ok(fixture(
+                "bybit_v5_market_tickers_inverse_docs.json",
+            ))],
+        ),
+        (
+            "/api/v5/public/mark-price",
+            vec![Reply::ok(fixture("okx_v5_public_mark_price_docs.json"))],
+        ),
+    ]);
+    let transport = transport(&server, config());
+    let jobs = vec![
+        Job::new(
+            binance::premium_index(Source::BinanceFutures, Some("BTCUSDT")),
+            |b, t| binance::parse_premium_index(b, Source::BinanceFutures, t),
+        ),
+        Job::new(
+            bybit::tickers(bybit::Category::Inverse, Some("BTCUSD"), None),
+            bybit::parse_tickers,
+        ),
+        Job::new(
+            okx::mark_price("SWAP", "BTC-USDT-SWAP"),
+            okx::parse_mark_price,
+        ),
+    ];
+    let started = Instant::now();
+    let outcome = fetch_all(&transport, jobs, &AtomicBool::new(false), &|_| {});
+    let wall = started.elapsed();
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert!(outcome.venues[&Source::Bybit].elapsed < Duration::from_millis(400));
+    assert!(outcome.venues[&Source::Okx].elapsed < Duration::from_millis(400));
+    assert!(outcome.venues[&Source::BinanceFutures].elapsed >= Duration::from_millis(700));
+    // Concurrent: the round takes about as long as the slowest venue, not the sum.
+    assert!(wall < Duration::from_millis(1300), "{wall:?}");
+}
+
+#[test]
+fn a_blocked_venue_is_not_asked_again_in_the_round_and_cancel_stops_everything() {
+    let server = MockServer::start(vec![("/v5/market/tickers", vec![Reply::status(403, "")])]);
+    let transport = transport(&server, config());
+    let jobs = (0..3)
+        .map(|_| {
+            Job::new(
+                bybit::tickers(bybit::Category::Linear, Some("BTCUSDT"), None),
+                bybit::parse_tickers,
+            )
+        })
+        .collect();
+    let outcome = fetch_all(&transport, jobs, &AtomicBool::new(false), &|_| {});
+    assert_eq!(server.hits("/v5/market/tickers"), 1);
+    assert_eq!(outcome.errors.len(), 3);
+    assert_eq!(outcome.venues[&Source::Bybit].state, VenueState::Blocked);
+    let cancelled = fetch_all(
+        &transport,
+        vec![Job::new(
+            okx::mark_price("SWAP", "X"),
+            okx::parse_mark_price,
+        )],
+        &AtomicBool::new(true),
+        &|_| {},
+    );
+    assert_eq!(cancelled.venues[&Source::Okx].state, VenueState::Offline);
+}
