@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     // clap prints usage errors itself and exits with code 2, `--help`/`--version` with 0.
     let cli = riskdeck::cli::Cli::parse();
     match cli.command {
-        Some(command) => riskdeck::cli::run(command),
+        Some(command) => riskdeck::cli::run(command, cli.offline),
         None => match riskdeck::app::run(cli.file, cli.offline) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

@@ -416,3 +416,125 @@ fn a_blocked_venue_is_not_asked_again_in_the_round_and_cancel_stops_everything()
     );
     assert_eq!(cancelled.venues[&Source::Okx].state, VenueState::Offline);
 }
+
+/// `riskdeck prices FILE --json` with every venue's base URL pointed at a local server.
+fn prices_json(server: &MockServer, args: &[&str]) -> serde_json::Value {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
+    command.arg("prices").args(args).arg("--json");
+    for source in Source::NETWORK {
+        command.env(source.env_var().unwrap(), &server.base_url);
+    }
+    let output = command.output().unwrap();
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn entry<'a>(json: &'a serde_json::Value, instrument: &str) -> &'a serde_json::Value {
+    json["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["instrument"] == instrument)
+        .unwrap_or_else(|| panic!("{instrument} not in {json:#}"))
+}
+
+#[test]
+fn prices_of_leveraged_long_come_from_each_venue_with_source_age_and_manual_flags() {
+    let now = riskdeck::market::fetch::now_ms();
+    let old = now - 3_600_000;
+    let premium = |symbol: &str, mark: &str, time: i64| {
+        format!(
+            r#"{{"symbol":"{symbol}","markPrice":"{mark}","indexPrice":"{mark}","estimatedSettlePrice":"0","lastFundingRate":"0.0001","interestRate":"0.0001","nextFundingTime":0,"time":{time}}}"#
+        )
+    };
+    let server = MockServer::start(vec![
+        (
+            "/fapi/v1/premiumIndex?symbol=BTCUSDT",
+            vec![Reply::ok(premium("BTCUSDT", "109650.5", now))],
+        ),
+        // An hour-old mark: past the 5-minute threshold.
+        (
+            "/fapi/v1/premiumIndex?symbol=ETHUSDT",
+            vec![Reply::ok(premium("ETHUSDT", "3850.25", old))],
+        ),
+        (
+            "/api/v5/public/mark-price",
+            vec![Reply::ok(format!(
+                r#"{{"code":"0","msg":"","data":[{{"instType":"SWAP","instId":"BTC-USDT-SWAP","markPx":"109640.1","ts":"{now}"}}]}}"#
+            ))],
+        ),
+        (
+            "/info",
+            vec![Reply::ok(
+                r#"[{"universe":[{"name":"SOL"}]},[{"funding":"0.00001","markPx":"187.3","oraclePx":"187.25","midPx":"187.28"}]]"#,
+            )],
+        ),
+        (
+            "/0/public/Ticker?pair=USDTUSD",
+            vec![Reply::ok(
+                r#"{"error":[],"result":{"USDTZUSD":{"c":["0.99985","100"]}}}"#,
+            )],
+        ),
+        (
+            "/0/public/Ticker?pair=USDCUSD",
+            vec![Reply::ok(
+                r#"{"error":[],"result":{"USDCUSD":{"c":["1.0001","100"]}}}"#,
+            )],
+        ),
+        // Binance spot is region-blocked: the coins fall back (the file prices them anyway).
+        ("/api/v3/ticker/price", vec![Reply::status(451, "")]),
+    ]);
+    let json = prices_json(&server, &["portfolios/leveraged-long.ron"]);
+    let btc_perp = entry(&json, "BTCUSDT");
+    assert_eq!(btc_perp["price"], serde_json::json!(109650.5));
+    assert_eq!(btc_perp["kind"], "mark");
+    assert_eq!(btc_perp["source"], "binance_futures");
+    assert_eq!(btc_perp["manual"], false);
+    assert_eq!(btc_perp["stale"], false);
+    assert!(btc_perp["age_seconds"].as_i64().unwrap() < 60);
+    let eth_perp = entry(&json, "ETHUSDT");
+    assert_eq!(eth_perp["stale"], true);
+    assert!(eth_perp["age_seconds"].as_i64().unwrap() >= 3600);
+    assert_eq!(
+        entry(&json, "BTC-USDT-SWAP")["price"],
+        serde_json::json!(109640.1)
+    );
+    assert_eq!(entry(&json, "BTC-USDT-SWAP")["source"], "okx");
+    assert_eq!(entry(&json, "USDT")["price"], serde_json::json!(0.99985));
+    assert_eq!(entry(&json, "USDT")["source"], "kraken");
+    // The file's manual prices win and say so.
+    let btc = entry(&json, "BTC");
+    assert_eq!(btc["manual"], true);
+    assert_eq!(btc["source"], "manual");
+    assert_eq!(btc["price"], serde_json::json!(109608.01));
+    let blocked = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["venue"] == "binance_spot")
+        .expect("the 451 is reported");
+    assert_eq!(blocked["kind"], "region_blocked");
+    assert_eq!(blocked["endpoint"], "/api/v3/ticker/price");
+}
+
+#[test]
+fn prices_offline_open_no_socket_and_use_the_bundle() {
+    // Every request would fail loudly; offline must not make any.
+    let server = MockServer::start(vec![("/", vec![Reply::status(500, "")])]);
+    let json = prices_json(&server, &["--offline"]);
+    assert_eq!(json["data_as_of"], "2025-10-31");
+    let btc = entry(&json, "BTC");
+    assert_eq!(btc["source"], "bundle");
+    // BTC-USDT close of 2025-10-31 in the bundled history.
+    assert_eq!(btc["price"], serde_json::json!(109608.01));
+    assert_eq!(btc["quote"], "USDT");
+    assert_eq!(btc["stale"], true);
+    // Ten coins and the two stablecoins.
+    assert_eq!(json["prices"].as_array().unwrap().len(), 12);
+    assert_eq!(server.hits("/"), 0);
+}

@@ -1,4 +1,4 @@
-//! Headless command line: `riskdeck check`, `report` and `format`, each printing text or, with
+//! Headless command line: `riskdeck check`, `report`, `format`, `prices` and `history`, each printing text or, with
 //! `--json`, one JSON document. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage.
 
 use std::io::Write as _;
@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod market;
 
 use crate::model::io::{FileError, Overwrite, load_file, save_file, to_ron_string};
 use crate::report::Report;
@@ -46,6 +48,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Prices of every instrument of FILE (or of the bundled coins): value, kind, source,
+    /// venue time, age, stale flag, and each venue's errors.
+    Prices {
+        /// The portfolio file; omit it for the default watch list.
+        file: Option<PathBuf>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Price coins from this source only (binance, coinbase, kraken, bybit, okx,
+        /// coingecko); contracts still come from their own venue.
+        #[arg(long, value_name = "VENUE")]
+        source: Option<String>,
+    },
+    /// Candles of SYMBOL (BTC, BTCUSDT, …) from the venue, or from the bundled history with
+    /// --offline or when the venue fails; says which.
+    History {
+        /// Coin or pair: BTC, ETHUSDT, SOL-USDT.
+        symbol: String,
+        /// First day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD (UTC), included.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Candle length: 1h or 1d.
+        #[arg(long, default_value = "1d", value_parser = ["1h", "1d"])]
+        interval: String,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Rewrite files in RiskDeck's canonical layout (what the app saves); keeps NAME.ron.bak.
     Format {
         /// Files to rewrite.
@@ -57,9 +90,20 @@ pub enum Command {
     },
 }
 
-/// Runs a headless command and returns the process exit code.
-pub fn run(command: Command) -> ExitCode {
+/// Runs a headless command and returns the process exit code; `offline` keeps every socket
+/// closed.
+pub fn run(command: Command, offline: bool) -> ExitCode {
     let result = match command {
+        Command::Prices { file, json, source } => {
+            market::prices(file.as_deref(), json, offline, source.as_deref())
+        }
+        Command::History {
+            symbol,
+            from,
+            to,
+            interval,
+            json,
+        } => market::history(&symbol, from, to, &interval, json, offline),
         Command::Check { files, json } => check(&files, json),
         Command::Report { file, json } => report(&file, json),
         Command::Format { files, check } => format(&files, check),
@@ -185,7 +229,7 @@ fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, value)?;
     writeln!(stdout)?;

@@ -11,6 +11,7 @@
 //! so the app works fully offline.
 
 pub mod binance;
+pub mod board;
 pub mod bundle;
 pub mod bybit;
 pub mod coinbase;

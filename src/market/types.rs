@@ -45,6 +45,9 @@ pub struct Price {
     pub kind: PriceKind,
     /// The value, in the instrument's quote currency.
     pub value: Decimal,
+    /// That quote currency when the board knows it (`USD`, `USDT`); `None` = the
+    /// instrument's own quote (a contract's settlement currency).
+    pub quote: Option<&'static str>,
     /// The venue it came from.
     pub source: Source,
     /// The venue's own timestamp, milliseconds since the Unix epoch, when it sends one.
@@ -171,6 +174,7 @@ impl Snapshot {
                 instrument: instrument.to_owned(),
                 kind,
                 value,
+                quote: None,
                 source,
                 venue_time_ms,
                 fetched_at_ms,

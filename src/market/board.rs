@@ -1,0 +1,574 @@
+//! The price board: which prices a portfolio needs, where each comes from, and how old it is.
+//!
+//! Every contract is priced from its own venue first (mark price, as the venues margin with
+//! it); every coin from Binance spot, then Coinbase, then CoinGecko (price-apis.md §11);
+//! stablecoins from Kraken's USD pairs. Each round asks only for what earlier rounds did not
+//! price, and a venue that fails is simply passed over. A manual price in the file wins and
+//! is marked manual. Offline, the board is filled from the bundled history and never opens a
+//! socket.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::AtomicBool;
+
+use rust_decimal::Decimal;
+
+use super::error::{ErrorKind, FetchError};
+use super::fetch::{Job, Outcome, Progress, VenueReport, fetch_all, now_ms};
+use super::source::Source;
+use super::transport::Transport;
+use super::types::{PriceKind, Snapshot};
+use super::{binance, bundle, bybit, coinbase, coingecko, deribit, hyperliquid, kraken, okx};
+use crate::model::params::ParameterLibrary;
+use crate::model::{Portfolio, Position, Venue};
+
+/// Default age after which a live price counts as stale: 5 minutes.
+pub const STALE_MARK_SECONDS: i64 = 300;
+/// Default age after which a history candle counts as stale: 1 day.
+pub const STALE_HISTORY_SECONDS: i64 = 86_400;
+
+/// Something that needs a price.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Wanted {
+    /// A contract at its venue (the name is the venue's symbol).
+    Contract {
+        /// The venue's symbol.
+        symbol: String,
+        /// The venue.
+        venue: Venue,
+        /// The coin it is on.
+        underlying: String,
+    },
+    /// A coin or stablecoin, priced in USD.
+    Asset {
+        /// Upper-case ticker (wrapped tokens as what they wrap: `WETH` → `ETH`).
+        ticker: String,
+    },
+}
+
+impl Wanted {
+    /// The name the board lists it under.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Contract { symbol, .. } => symbol,
+            Self::Asset { ticker } => ticker,
+        }
+    }
+}
+
+/// What `portfolio` needs priced: each contract, and each coin held, posted or underlying.
+pub fn wanted_by(portfolio: &Portfolio, library: &ParameterLibrary) -> Vec<Wanted> {
+    let mut wanted = BTreeSet::new();
+    let asset = |ticker: &str| Wanted::Asset {
+        ticker: library.priced_as(ticker).to_ascii_uppercase(),
+    };
+    for account in &portfolio.accounts {
+        for collateral in &account.collateral {
+            wanted.insert(asset(&collateral.asset));
+        }
+        for position in &account.positions {
+            wanted.insert(asset(position.underlying()));
+            if matches!(
+                position,
+                Position::Perpetual(_) | Position::Future(_) | Position::Option(_)
+            ) {
+                wanted.insert(Wanted::Contract {
+                    symbol: position.name().to_owned(),
+                    venue: account.venue,
+                    underlying: position.underlying().to_ascii_uppercase(),
+                });
+            }
+        }
+    }
+    wanted.into_iter().collect()
+}
+
+/// The default watch list when no file is given: the coins with bundled history.
+pub fn watch_list() -> Vec<Wanted> {
+    bundle::assets()
+        .map(|ticker| Wanted::Asset {
+            ticker: ticker.to_owned(),
+        })
+        .collect()
+}
+
+/// One price on the board.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The contract symbol or coin ticker.
+    pub instrument: String,
+    /// Which price.
+    pub kind: PriceKind,
+    /// The value, in `quote`.
+    pub price: Decimal,
+    /// What the price is quoted in: `USD`, `USDT`, or the contract's quote.
+    pub quote: &'static str,
+    /// Where it came from.
+    pub source: Source,
+    /// The venue's timestamp (ms), when sent; the close time for bundled candles.
+    pub venue_time_ms: Option<i64>,
+    /// When it was received (ms); for bundled and manual prices, when the board was built.
+    pub fetched_at_ms: i64,
+    /// A manual price from the portfolio file.
+    pub manual: bool,
+    /// For a contract no source prices: the coin whose price stands in (what the margin
+    /// engine uses for it).
+    pub via: Option<String>,
+}
+
+impl Entry {
+    /// Age in seconds at `now_ms`: from the venue's time when known, else the fetch time.
+    pub fn age_seconds(&self, now_ms: i64) -> i64 {
+        (now_ms - self.venue_time_ms.unwrap_or(self.fetched_at_ms)).max(0) / 1000
+    }
+
+    /// Whether the price is older than `threshold_s` (manual prices never are).
+    pub fn is_stale(&self, now_ms: i64, threshold_s: i64) -> bool {
+        !self.manual && self.age_seconds(now_ms) > threshold_s
+    }
+}
+
+/// Every price found, every error met, and how each venue did.
+#[derive(Clone, Debug, Default)]
+pub struct Board {
+    /// Prices, one per instrument (the best source that answered).
+    pub entries: Vec<Entry>,
+    /// Errors, per venue and endpoint.
+    pub errors: Vec<FetchError>,
+    /// Each venue's last round.
+    pub venues: BTreeMap<Source, VenueReport>,
+    /// `Some(date)` when the board comes from the bundled history (offline).
+    pub offline_as_of: Option<&'static str>,
+    /// Instruments nothing could price.
+    pub missing: Vec<String>,
+}
+
+impl Board {
+    /// The entry of `instrument`, if priced.
+    pub fn get(&self, instrument: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.instrument.eq_ignore_ascii_case(instrument))
+    }
+
+    /// The USDT price that converts USDT quotes: a live or manual one. The bundled USDT
+    /// series ends on 2024-12-07, so it cannot convert the 2025-10-31 closes (SOURCES.md).
+    fn usdt_entry(&self) -> Option<&Entry> {
+        self.get("USDT")
+            .filter(|e| e.quote == "USD" && e.source != Source::Bundle)
+    }
+
+    /// USD per USDT on this board (1 when unknown; see [`Board::usdt_assumed`]).
+    pub fn usdt_usd(&self) -> Decimal {
+        self.usdt_entry().map_or(Decimal::ONE, |e| e.price)
+    }
+
+    /// True when USDT-quoted prices were converted at 1 USD for want of a USDT price.
+    pub fn usdt_assumed(&self) -> bool {
+        self.entries.iter().any(|e| e.quote == "USDT") && self.usdt_entry().is_none()
+    }
+
+    /// The USD value of an entry (USDT quotes converted at the board's USDT price).
+    pub fn usd(&self, entry: &Entry) -> Decimal {
+        if entry.quote == "USDT" {
+            entry.price * self.usdt_usd()
+        } else {
+            entry.price
+        }
+    }
+
+    /// Puts the file's manual prices on the board; they replace fetched ones.
+    pub fn apply_overrides(&mut self, portfolio: &Portfolio, now_ms: i64) {
+        for price in &portfolio.price_overrides {
+            let name = price.symbol.to_ascii_uppercase();
+            self.entries
+                .retain(|e| !e.instrument.eq_ignore_ascii_case(&name));
+            self.missing.retain(|m| !m.eq_ignore_ascii_case(&name));
+            self.entries.push(Entry {
+                instrument: name,
+                kind: PriceKind::Reference,
+                price: price.price_usd,
+                quote: "USD",
+                source: Source::Manual,
+                venue_time_ms: None,
+                fetched_at_ms: now_ms,
+                manual: true,
+                via: None,
+            });
+        }
+        // Contracts priced by their underlying follow its manual price.
+        let manual: Vec<Entry> = self.entries.iter().filter(|e| e.manual).cloned().collect();
+        for entry in &mut self.entries {
+            if let Some(base) = entry
+                .via
+                .as_ref()
+                .and_then(|u| manual.iter().find(|m| m.instrument.eq_ignore_ascii_case(u)))
+            {
+                *entry = Entry {
+                    instrument: entry.instrument.clone(),
+                    via: entry.via.clone(),
+                    ..base.clone()
+                };
+            }
+        }
+        self.entries.sort_by(|a, b| a.instrument.cmp(&b.instrument));
+    }
+}
+
+/// A board filled from the bundled history: each coin's last daily close (2025-10-31 for
+/// coins, 2024-12-07 for stablecoins), named as such; contracts are left to the engine's
+/// fallback (their underlying's price). Opens no socket.
+pub fn offline(wanted: &[Wanted], now_ms: i64) -> Board {
+    let mut board = Board {
+        offline_as_of: Some(bundle::AS_OF),
+        ..Board::default()
+    };
+    for item in wanted {
+        let Wanted::Asset { ticker } = item else {
+            continue;
+        };
+        match bundle::last_close(ticker) {
+            Some((open_ms, close, quote)) => board.entries.push(Entry {
+                instrument: ticker.clone(),
+                kind: PriceKind::Reference,
+                price: close,
+                quote,
+                source: Source::Bundle,
+                // A daily candle closes at the end of its UTC day.
+                venue_time_ms: Some(open_ms + 86_400_000 - 1),
+                fetched_at_ms: now_ms,
+                manual: false,
+                via: None,
+            }),
+            None => board.missing.push(ticker.clone()),
+        }
+    }
+    stand_in_underlyings(&mut board, wanted);
+    board
+}
+
+/// Lists each unpriced contract under its underlying's price, as the margin engine prices
+/// it; a contract whose underlying is unpriced too stays missing.
+fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
+    for item in wanted {
+        let Wanted::Contract {
+            symbol, underlying, ..
+        } = item
+        else {
+            continue;
+        };
+        if board.get(symbol).is_some() {
+            continue;
+        }
+        match board.get(underlying).cloned() {
+            Some(base) => board.entries.push(Entry {
+                instrument: symbol.clone(),
+                via: Some(underlying.clone()),
+                ..base
+            }),
+            None if !board.missing.contains(symbol) => board.missing.push(symbol.clone()),
+            None => {}
+        }
+    }
+}
+
+/// Fetches the board: contracts at their venues, coins from Binance spot then Coinbase then
+/// CoinGecko, stablecoins from Kraken. `only` restricts coin prices to one source.
+pub fn refresh(
+    transport: &Transport,
+    wanted: &[Wanted],
+    only: Option<Source>,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Board {
+    let mut board = Board::default();
+    let coins: Vec<&str> = wanted
+        .iter()
+        .filter_map(|w| match w {
+            Wanted::Asset { ticker } => Some(ticker.as_str()),
+            Wanted::Contract { .. } => None,
+        })
+        .collect();
+    // Round 1: every contract at its venue, every coin at its first source.
+    let mut jobs: Vec<Job> = contract_jobs(wanted);
+    let first = only.unwrap_or(Source::BinanceSpot);
+    let mut needs_usdt = false;
+    for coin in &coins {
+        if is_stable(coin) && only.is_none() {
+            jobs.push(stable_job(coin));
+        } else if let Some(job) = coin_job(first, coin) {
+            needs_usdt |= first == Source::BinanceSpot;
+            jobs.push(job);
+        }
+    }
+    if needs_usdt && !coins.contains(&"USDT") {
+        jobs.push(stable_job("USDT"));
+    }
+    merge(
+        &mut board,
+        fetch_all(transport, jobs, cancel, progress),
+        wanted,
+    );
+    // Later rounds: what is still unpriced, at the next source.
+    if only.is_none() {
+        for next in [Source::Coinbase, Source::CoinGecko] {
+            let left: Vec<&str> = coins
+                .iter()
+                .copied()
+                .filter(|c| board.get(c).is_none() && !is_stable(c))
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            let jobs = if next == Source::CoinGecko {
+                coingecko_job(&left).into_iter().collect()
+            } else {
+                left.iter().filter_map(|c| coin_job(next, c)).collect()
+            };
+            merge(
+                &mut board,
+                fetch_all(transport, jobs, cancel, progress),
+                wanted,
+            );
+        }
+    }
+    // Last resort: the bundled close, which its age marks stale.
+    let unpriced: Vec<Wanted> = wanted
+        .iter()
+        .filter(|w| matches!(w, Wanted::Asset { .. }) && board.get(w.name()).is_none())
+        .cloned()
+        .collect();
+    let fallback = offline(&unpriced, now_ms());
+    board.entries.extend(fallback.entries);
+    board.missing = fallback.missing;
+    stand_in_underlyings(&mut board, wanted);
+    board
+        .entries
+        .sort_by(|a, b| a.instrument.cmp(&b.instrument));
+    board
+}
+
+/// USD stablecoins priced from Kraken's USD pairs.
+fn is_stable(ticker: &str) -> bool {
+    matches!(ticker, "USDT" | "USDC" | "DAI" | "USD")
+}
+
+/// A job that prices `coin` at `source`, named by the coin.
+fn coin_job(source: Source, coin: &str) -> Option<Job> {
+    let name = coin.to_owned();
+    Some(match source {
+        Source::BinanceSpot => {
+            let symbol = format!("{coin}USDT");
+            Job::new(binance::ticker_price(Some(&symbol)), move |b, t| {
+                Ok(rename(binance::parse_ticker_price(b, t)?, &name, "USDT"))
+            })
+        }
+        Source::Coinbase => {
+            let product = format!("{coin}-USD");
+            Job::new(coinbase::ticker(&product), move |b, t| {
+                Ok(rename(coinbase::parse_ticker(b, &name, t)?, &name, "USD"))
+            })
+        }
+        Source::Kraken => {
+            let pair = format!("{}USD", if coin == "BTC" { "XBT" } else { coin });
+            Job::new(kraken::ticker(&pair), move |b, t| {
+                Ok(rename(kraken::parse_ticker(b, t)?, &name, "USD"))
+            })
+        }
+        Source::Bybit => {
+            let symbol = format!("{coin}USDT");
+            Job::new(
+                bybit::tickers(bybit::Category::Spot, Some(&symbol), None),
+                move |b, t| Ok(rename(bybit::parse_tickers(b, t)?, &name, "USDT")),
+            )
+        }
+        Source::Okx => {
+            let inst = format!("{coin}-USDT");
+            Job::new(okx::ticker(&inst), move |b, t| {
+                Ok(rename(okx::parse_ticker(b, t)?, &name, "USDT"))
+            })
+        }
+        Source::CoinGecko => return coingecko_job(&[coin]),
+        _ => return None,
+    })
+}
+
+/// A stablecoin against USD at Kraken.
+fn stable_job(coin: &str) -> Job {
+    let name = coin.to_owned();
+    let pair = format!("{coin}USD");
+    Job::new(kraken::ticker(&pair), move |b, t| {
+        Ok(rename(kraken::parse_ticker(b, t)?, &name, "USD"))
+    })
+}
+
+/// One CoinGecko request for every coin it knows among `coins`.
+fn coingecko_job(coins: &[&str]) -> Option<Job> {
+    let pairs: Vec<(String, &'static str)> = coins
+        .iter()
+        .filter_map(|c| coingecko::coin_id(c).map(|id| ((*c).to_owned(), id)))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let ids: Vec<&str> = pairs.iter().map(|p| p.1).collect();
+    let request = coingecko::simple_price(&ids);
+    Some(Job::new(request, move |b, t| {
+        let mut snapshot = coingecko::parse_simple_price(b, t)?;
+        for price in &mut snapshot.prices {
+            if let Some((ticker, _)) = pairs.iter().find(|p| p.1 == price.instrument) {
+                price.instrument.clone_from(ticker);
+            }
+        }
+        Ok(tag(snapshot, "USD"))
+    }))
+}
+
+/// The first price of a one-instrument snapshot, renamed to `name`, quoted in `quote`.
+fn rename(mut snapshot: Snapshot, name: &str, quote: &'static str) -> Snapshot {
+    snapshot.prices.truncate(1);
+    for price in &mut snapshot.prices {
+        price.instrument = name.to_owned();
+    }
+    tag(snapshot, quote)
+}
+
+/// Records the quote currency of a snapshot's prices.
+fn tag(mut snapshot: Snapshot, quote: &'static str) -> Snapshot {
+    for price in &mut snapshot.prices {
+        price.quote = Some(quote);
+    }
+    snapshot
+}
+
+/// Jobs for every contract: the venue's own mark.
+fn contract_jobs(wanted: &[Wanted]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut hyperliquid_needed = false;
+    for item in wanted {
+        let Wanted::Contract { symbol, venue, .. } = item else {
+            continue;
+        };
+        let job = match venue {
+            Venue::BinanceUsdm => Some(Job::new(
+                binance::premium_index(Source::BinanceFutures, Some(symbol)),
+                |b, t| binance::parse_premium_index(b, Source::BinanceFutures, t),
+            )),
+            Venue::BinanceCoinm => Some(Job::new(
+                binance::premium_index(Source::BinanceCoinm, Some(symbol)),
+                |b, t| binance::parse_premium_index(b, Source::BinanceCoinm, t),
+            )),
+            Venue::BybitLinear => Some(Job::new(
+                bybit::tickers(bybit::Category::Linear, Some(symbol), None),
+                bybit::parse_tickers,
+            )),
+            Venue::BybitInverse => Some(Job::new(
+                bybit::tickers(bybit::Category::Inverse, Some(symbol), None),
+                bybit::parse_tickers,
+            )),
+            Venue::Okx => {
+                let inst_type = if symbol.ends_with("-SWAP") {
+                    "SWAP"
+                } else if symbol.ends_with("-C") || symbol.ends_with("-P") {
+                    "OPTION"
+                } else {
+                    "FUTURES"
+                };
+                Some(Job::new(
+                    okx::mark_price(inst_type, symbol),
+                    okx::parse_mark_price,
+                ))
+            }
+            Venue::Deribit => {
+                let name = symbol.clone();
+                Some(Job::new(deribit::ticker(symbol), move |b, t| {
+                    option_in_usd(deribit::parse_ticker(b, t)?, &name)
+                }))
+            }
+            Venue::Hyperliquid => {
+                hyperliquid_needed = true;
+                None
+            }
+            // dYdX and the rest have no source in the reference: their underlying's price
+            // stands in (the engine's fallback).
+            _ => None,
+        };
+        jobs.extend(job);
+    }
+    if hyperliquid_needed {
+        jobs.push(Job::new(
+            hyperliquid::meta_and_asset_ctxs(),
+            hyperliquid::parse_meta_and_asset_ctxs,
+        ));
+    }
+    jobs
+}
+
+/// Deribit quotes options in the underlying coin: their mark becomes USD per unit of the
+/// underlying (mark × underlying price), what the margin engine expects.
+fn option_in_usd(mut snapshot: Snapshot, name: &str) -> Result<Snapshot, super::ParseError> {
+    if let Some(quote) = snapshot.options.first()
+        && let (Some(mark), Some(underlying)) = (quote.mark_price, quote.underlying_price)
+    {
+        snapshot.prices.retain(|p| p.kind != PriceKind::Mark);
+        snapshot.push_price(
+            name,
+            PriceKind::Mark,
+            Some(mark * underlying),
+            Source::Deribit,
+            quote.venue_time_ms,
+            snapshot.prices.first().map_or(0, |p| p.fetched_at_ms),
+        );
+    }
+    Ok(snapshot)
+}
+
+/// Adds a round's answers to the board: for each wanted instrument, the best kind of price
+/// (mark, then last, mid, oracle, index, reference), first answer wins.
+fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
+    let names: BTreeSet<&str> = wanted.iter().map(Wanted::name).collect();
+    let rank = |kind: PriceKind| match kind {
+        PriceKind::Mark => 0,
+        PriceKind::Last => 1,
+        PriceKind::Mid => 2,
+        PriceKind::Oracle => 3,
+        PriceKind::Index => 4,
+        PriceKind::Reference => 5,
+    };
+    let mut prices = outcome.snapshot.prices;
+    prices.sort_by_key(|p| rank(p.kind));
+    for price in prices {
+        let instrument = price.instrument.clone();
+        let quote = price.quote.unwrap_or("quote");
+        if !names.contains(instrument.as_str()) || board.get(&instrument).is_some() {
+            continue;
+        }
+        board.entries.push(Entry {
+            instrument,
+            kind: price.kind,
+            price: price.value,
+            quote,
+            source: price.source,
+            venue_time_ms: price.venue_time_ms,
+            fetched_at_ms: price.fetched_at_ms,
+            manual: false,
+            via: None,
+        });
+    }
+    board.errors.extend(outcome.errors);
+    board.venues.extend(outcome.venues);
+}
+
+/// An error for a source that offline mode keeps closed.
+pub fn offline_error(source: Source) -> FetchError {
+    FetchError {
+        source,
+        endpoint: "",
+        kind: ErrorKind::Offline,
+        message: "offline mode: no request sent".to_owned(),
+    }
+}
+
+/// Now, for callers that build boards.
+pub fn now() -> i64 {
+    now_ms()
+}
