@@ -104,6 +104,99 @@ pub struct PositionRiskLine {
     pub approximate: bool,
     /// How the numbers were computed.
     pub explanation: Vec<String>,
+    /// Where the price came from and how old it is.
+    pub price: Option<PriceLine>,
+}
+
+/// The provenance of a position's price.
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceLine {
+    /// `manual`, `peg`, `bundle`, or the venue (`binance_futures`, `okx`, …).
+    pub source: String,
+    /// `mark`, `last`, `index`, `mid`, `oracle`, `reference`, `manual` or `peg`.
+    pub kind: String,
+    /// The venue's time (ISO 8601), when known.
+    pub venue_time: Option<String>,
+    /// Age in seconds when the report was made (null for manual and peg prices).
+    pub age_seconds: Option<i64>,
+    /// Older than the threshold: 5 minutes for live prices, 1 day for bundled closes.
+    pub stale: bool,
+    /// A manual price from the file.
+    pub manual: bool,
+    /// Set when the contract had no price of its own: the coin whose price stood in.
+    pub via: Option<String>,
+}
+
+impl PriceLine {
+    /// The provenance of `risk`'s price at `now_ms`.
+    fn of(risk: &PositionRisk, now_ms: i64) -> Option<Self> {
+        use crate::engine::PriceSource;
+        use crate::market::board::{STALE_HISTORY_SECONDS, STALE_MARK_SECONDS};
+        let via = risk.price_via.as_ref().map(ToString::to_string);
+        Some(match risk.price_source.as_ref()? {
+            PriceSource::Manual { .. } => Self {
+                source: "manual".to_owned(),
+                kind: "manual".to_owned(),
+                venue_time: None,
+                age_seconds: None,
+                stale: false,
+                manual: true,
+                via,
+            },
+            PriceSource::Peg => Self {
+                source: "peg".to_owned(),
+                kind: "peg".to_owned(),
+                venue_time: None,
+                age_seconds: None,
+                stale: false,
+                manual: false,
+                via,
+            },
+            PriceSource::Market {
+                source,
+                kind,
+                venue_time_ms,
+                fetched_at_ms,
+            } => {
+                let age = (now_ms - venue_time_ms.unwrap_or(*fetched_at_ms)).max(0) / 1000;
+                let threshold = if *source == crate::market::Source::Bundle {
+                    STALE_HISTORY_SECONDS
+                } else {
+                    STALE_MARK_SECONDS
+                };
+                Self {
+                    source: source.key().to_owned(),
+                    kind: kind.name().to_owned(),
+                    venue_time: venue_time_ms
+                        .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis)
+                        .map(|t| t.to_rfc3339()),
+                    age_seconds: Some(age),
+                    stale: age > threshold,
+                    manual: false,
+                    via,
+                }
+            }
+        })
+    }
+
+    /// `binance_futures mark, 12 s`, `manual`, `bundle reference, 2 d, STALE`.
+    pub fn summary(&self) -> String {
+        let mut text = if self.manual {
+            "manual".to_owned()
+        } else {
+            format!("{} {}", self.source, self.kind)
+        };
+        if let Some(age) = self.age_seconds {
+            let _ = write!(text, ", {age} s old");
+        }
+        if self.stale {
+            text.push_str(", STALE");
+        }
+        if let Some(via) = &self.via {
+            let _ = write!(text, ", price of {via}");
+        }
+        text
+    }
 }
 
 /// Cross-account totals.
@@ -507,7 +600,10 @@ impl Report {
         use crate::ui::format::group_thousands as g;
         let opt =
             |value: Option<Decimal>| value.map_or_else(|| "--".to_owned(), |v| g(v.round_dp(4)));
-        let _ = writeln!(out, "\nMargin (prices from the file; ~ = approximate)");
+        let _ = writeln!(
+            out,
+            "\nMargin (~ = approximate; [where each price came from, its age])"
+        );
         for account in &self.accounts {
             let _ = writeln!(
                 out,
@@ -527,7 +623,7 @@ impl Report {
         for p in &self.positions {
             let _ = writeln!(
                 out,
-                "  {:<16} {:<18} mark {:>14}  IM {:>14}  MM {:>14} {:<5} liq {:>14} ({}){}",
+                "  {:<16} {:<18} mark {:>14}  IM {:>14}  MM {:>14} {:<5} liq {:>14} ({}){}  [{}]",
                 p.account,
                 p.symbol,
                 g(p.mark_price.round_dp(4)),
@@ -538,6 +634,9 @@ impl Report {
                 p.distance_to_liquidation_pct
                     .map_or_else(|| "--".to_owned(), |d| format!("{:+.2} %", d.round_dp(2))),
                 if p.approximate { " ~" } else { "" },
+                p.price
+                    .as_ref()
+                    .map_or_else(|| "derived price".to_owned(), PriceLine::summary),
             );
         }
         let t = &self.totals;
@@ -597,6 +696,7 @@ fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
         source: risk.source.to_string(),
         approximate: risk.approximate,
         explanation: risk.explanation(),
+        price: PriceLine::of(risk, crate::market::fetch::now_ms()),
     }
 }
 

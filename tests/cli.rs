@@ -102,7 +102,7 @@ fn help_and_version() {
 #[test]
 fn report_json_is_one_document_with_numbers() {
     let path = portfolios_dir().join("leveraged-long.ron");
-    let output = riskdeck(&["report", path.to_str().unwrap(), "--json"]);
+    let output = riskdeck(&["report", path.to_str().unwrap(), "--json", "--offline"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -134,7 +134,7 @@ fn report_json_is_one_document_with_numbers() {
 #[test]
 fn report_text_has_thousands_separators() {
     let path = portfolios_dir().join("leveraged-long.ron");
-    let output = riskdeck(&["report", path.to_str().unwrap()]);
+    let output = riskdeck(&["report", path.to_str().unwrap(), "--offline"]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("109,608.01"), "{text}");
     assert!(text.contains("Aave loop"), "{text}");

@@ -538,3 +538,43 @@ fn prices_offline_open_no_socket_and_use_the_bundle() {
     assert_eq!(json["prices"].as_array().unwrap().len(), 12);
     assert_eq!(server.hits("/"), 0);
 }
+
+#[test]
+fn report_uses_fetched_marks_and_shows_source_and_age_per_position() {
+    let now = riskdeck::market::fetch::now_ms();
+    let server = MockServer::start(vec![(
+        "/fapi/v1/premiumIndex?symbol=BTCUSDT",
+        vec![Reply::ok(format!(
+            r#"{{"symbol":"BTCUSDT","markPrice":"100000","indexPrice":"100010","lastFundingRate":"0.0001","time":{now}}}"#
+        ))],
+    )]);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
+    command.args(["report", "portfolios/leveraged-long.ron", "--json"]);
+    for source in Source::NETWORK {
+        command.env(source.env_var().unwrap(), &server.base_url);
+    }
+    let output = command.output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let positions = json["positions"].as_array().unwrap();
+    let btc = positions.iter().find(|p| p["symbol"] == "BTCUSDT").unwrap();
+    // The venue's mark, not the file's 109,608.01 for BTC.
+    assert_eq!(btc["mark_price"].as_f64(), Some(100_000.0));
+    assert_eq!(btc["price"]["source"], "binance_futures");
+    assert_eq!(btc["price"]["kind"], "mark");
+    assert_eq!(btc["price"]["stale"], false);
+    assert!(btc["price"]["age_seconds"].as_i64().unwrap() < 60);
+    // ETHUSDT's venue answered nothing useful (404): the file's ETH price stands in, marked.
+    let eth = positions.iter().find(|p| p["symbol"] == "ETHUSDT").unwrap();
+    assert_eq!(eth["mark_price"].as_f64(), Some(3847.99));
+    assert_eq!(eth["price"]["manual"], true);
+    assert_eq!(eth["price"]["via"], "ETH");
+    assert!(
+        json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("premiumIndex")),
+        "{:#}",
+        json["warnings"]
+    );
+}

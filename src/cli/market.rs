@@ -324,3 +324,57 @@ fn fetch_binance(
     }
     Ok(candles)
 }
+
+/// The report of `portfolio` priced from the board: fetched marks, or the bundled history
+/// with `offline`; the file's manual prices win. σ distances use the bundled realized
+/// volatility, listed as an assumption.
+pub fn priced_report(
+    file: &Path,
+    portfolio: &crate::model::Portfolio,
+    offline: bool,
+) -> anyhow::Result<crate::report::Report> {
+    let library = crate::model::params::library();
+    let wanted = board::wanted_by(portfolio, library);
+    let now = now_ms();
+    let mut board = if offline {
+        board::offline(&wanted, now)
+    } else {
+        board::refresh(
+            &transport()?,
+            &wanted,
+            None,
+            &AtomicBool::new(false),
+            &|_| {},
+        )
+    };
+    board.apply_overrides(portfolio, now);
+    let mut market = board.market_snapshot(Some(portfolio), library);
+    market.daily_vol = board::bundled_daily_vols();
+    let mut analysis = crate::engine::analyze(portfolio, &market, library);
+    if analysis
+        .positions
+        .iter()
+        .any(|p| p.distance_to_liquidation_sigma.is_some())
+    {
+        analysis.assumptions.push(format!(
+            "Distances in σ use each coin's 30-day realized volatility of the bundled daily \
+             closes to {}.",
+            bundle::AS_OF
+        ));
+    }
+    if board.usdt_assumed() {
+        analysis
+            .assumptions
+            .push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
+    }
+    for error in &board.errors {
+        analysis
+            .warnings
+            .push(format!("Price source failed: {error}"));
+    }
+    Ok(crate::report::Report::with_analysis(
+        &file.display().to_string(),
+        portfolio,
+        &analysis,
+    ))
+}

@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand};
 mod market;
 
 use crate::model::io::{FileError, Overwrite, load_file, save_file, to_ron_string};
-use crate::report::Report;
 
 /// RiskDeck: a risk workstation for leveraged crypto portfolios across venues.
 ///
@@ -40,7 +39,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the portfolio summary: accounts, positions, collateral.
+    /// Print the portfolio summary with the margin engine's numbers, priced from the venues
+    /// (or the bundled history with --offline); manual prices in the file win.
     Report {
         /// The portfolio file.
         file: PathBuf,
@@ -105,7 +105,7 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
             json,
         } => market::history(&symbol, from, to, &interval, json, offline),
         Command::Check { files, json } => check(&files, json),
-        Command::Report { file, json } => report(&file, json),
+        Command::Report { file, json } => report(&file, json, offline),
         Command::Format { files, check } => format(&files, check),
     };
     match result {
@@ -175,7 +175,7 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
     Ok(all_valid)
 }
 
-fn report(file: &std::path::Path, json: bool) -> anyhow::Result<bool> {
+fn report(file: &std::path::Path, json: bool, offline: bool) -> anyhow::Result<bool> {
     let loaded = match load_file(file) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -183,7 +183,7 @@ fn report(file: &std::path::Path, json: bool) -> anyhow::Result<bool> {
             return Ok(false);
         }
     };
-    let report = Report::new(&file.display().to_string(), &loaded.portfolio);
+    let report = market::priced_report(file, &loaded.portfolio, offline)?;
     if json {
         print_json(&report)?;
     } else {

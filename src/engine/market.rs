@@ -1,11 +1,13 @@
 //! The market snapshot the engine prices positions with.
 //!
-//! Until the market-data issue lands, prices come from the portfolio file's manual overrides.
-//! The snapshot keeps where each price came from so the report can say so, and stablecoins
-//! without a price are valued at their peg with the assumption listed.
+//! Prices come from the portfolio file's manual overrides and from the market-data board
+//! (venues, or the bundled history offline). The snapshot keeps where each price came from so
+//! the report can say so, and stablecoins without a price are valued at their peg with the
+//! assumption listed. The engine reads no clock: ages are computed by whoever shows them.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -18,10 +20,21 @@ pub enum PriceSource {
     /// Typed into the portfolio file (`price_overrides`); the note says why.
     Manual {
         /// The override's note.
-        note: String,
+        note: Arc<str>,
     },
     /// No price known: a stablecoin taken at its peg.
     Peg,
+    /// Fetched from a venue, or read from the bundled history.
+    Market {
+        /// Where from.
+        source: crate::market::Source,
+        /// Which price.
+        kind: crate::market::PriceKind,
+        /// The venue's time (ms since the epoch), when sent; the close for bundled candles.
+        venue_time_ms: Option<i64>,
+        /// When it was received (ms since the epoch).
+        fetched_at_ms: i64,
+    },
 }
 
 /// One price in USD.
@@ -52,7 +65,7 @@ impl MarketSnapshot {
                 Quote {
                     price_usd: price.price_usd,
                     source: PriceSource::Manual {
-                        note: price.note.clone(),
+                        note: price.note.as_str().into(),
                     },
                 },
             );

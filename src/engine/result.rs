@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::engine::market::PriceSource;
 use crate::model::params::TierBasis;
 use crate::model::{MarginMode, PositionKind, Venue};
 
@@ -77,6 +78,11 @@ pub struct PositionRisk {
     pub source: Arc<str>,
     /// True when a formula is derived or a parameter is a stand-in.
     pub approximate: bool,
+    /// Where the price used came from (`None` when the row's price is derived, as for
+    /// lending rows).
+    pub price_source: Option<PriceSource>,
+    /// Set when the contract has no price of its own: the underlying whose price stands in.
+    pub price_via: Option<Arc<str>>,
     /// Explanations for tooltips: formulas with numbers, stand-ins, assumptions. Kept as
     /// numbers and shared text; [`PositionRisk::explanation`] writes them out.
     pub notes: Vec<Note>,

@@ -18,6 +18,7 @@ use super::source::Source;
 use super::transport::Transport;
 use super::types::{PriceKind, Snapshot};
 use super::{binance, bundle, bybit, coinbase, coingecko, deribit, hyperliquid, kraken, okx};
+use crate::engine::market::{MarketSnapshot, PriceSource, Quote};
 use crate::model::params::ParameterLibrary;
 use crate::model::{Portfolio, Position, Venue};
 
@@ -212,6 +213,59 @@ impl Board {
         }
         self.entries.sort_by(|a, b| a.instrument.cmp(&b.instrument));
     }
+}
+
+impl Board {
+    /// The engine's market snapshot: the file's manual prices first, then every price on the
+    /// board (USD for coins, the contract's own quote for contract marks). Contracts priced
+    /// by their underlying are left out, so the engine itself falls back and says so; bundled
+    /// stablecoin prices are left out too, as their series ends in 2024 (the peg is used).
+    pub fn market_snapshot(
+        &self,
+        portfolio: Option<&Portfolio>,
+        library: &ParameterLibrary,
+    ) -> MarketSnapshot {
+        let mut snapshot =
+            portfolio.map_or_else(MarketSnapshot::default, MarketSnapshot::from_overrides);
+        for entry in &self.entries {
+            let key = entry.instrument.to_ascii_uppercase();
+            let bundled_stable =
+                entry.source == Source::Bundle && library.stablecoin(&key).is_some();
+            if entry.manual
+                || entry.via.is_some()
+                || bundled_stable
+                || snapshot.prices.contains_key(&key)
+            {
+                continue;
+            }
+            let price_usd = if entry.quote == "quote" {
+                entry.price
+            } else {
+                self.usd(entry)
+            };
+            snapshot.prices.insert(
+                key,
+                Quote {
+                    price_usd,
+                    source: PriceSource::Market {
+                        source: entry.source,
+                        kind: entry.kind,
+                        venue_time_ms: entry.venue_time_ms,
+                        fetched_at_ms: entry.fetched_at_ms,
+                    },
+                },
+            );
+        }
+        snapshot
+    }
+}
+
+/// Daily volatilities for σ distances: the 30-day realized volatility of each bundled coin's
+/// daily closes up to [`bundle::AS_OF`].
+pub fn bundled_daily_vols() -> BTreeMap<String, f64> {
+    bundle::assets()
+        .filter_map(|asset| bundle::daily_vol(asset, 30).map(|vol| (asset.to_owned(), vol)))
+        .collect()
 }
 
 /// A board filled from the bundled history: each coin's last daily close (2025-10-31 for

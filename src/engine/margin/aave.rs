@@ -337,6 +337,11 @@ pub fn analyze(
                 |r| format!("{} ({})", r.source, r.as_of).into(),
             ),
             approximate: false,
+            price_source: context
+                .market
+                .asset_usd(&line.priced_as, context.library)
+                .map(|q| q.source.clone()),
+            price_via: None,
             notes: row_notes,
         });
     }

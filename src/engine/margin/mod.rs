@@ -377,6 +377,11 @@ fn analyze_spot(
             tier: None,
             source: source.clone(),
             approximate: false,
+            price_source: context
+                .market
+                .asset_usd(&spot.asset, context.library)
+                .map(|q| q.source.clone()),
+            price_via: None,
             notes: vec!["Held outright: counts toward equity and exposure only.".into()],
         });
     }

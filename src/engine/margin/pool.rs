@@ -19,6 +19,7 @@ use super::{
     margin_ratio_definition, mode_note, position_path, resolve_rule, side_of,
     venue_formula_is_derived,
 };
+use crate::engine::market::PriceSource;
 use crate::engine::result::{
     AccountRisk, Excluded, MarginReport, MmFormula, Note, PositionRisk, TierUsed,
 };
@@ -35,6 +36,10 @@ struct Instrument<'a> {
     underlying_usd: Decimal,
     /// The contract's mark (its own price if known, else the underlying's in the quote).
     mark: Decimal,
+    /// Where `mark` came from.
+    price_source: PriceSource,
+    /// True when the underlying's price stands in for the contract's own.
+    via_underlying: bool,
     /// `mark` in `f64`, for the uniform-move search.
     mark_f64: f64,
     resolved: ResolvedRule<'a>,
@@ -70,6 +75,7 @@ struct FixedItem {
     maintenance_margin: Decimal,
     approximate: bool,
     notes: Vec<Note>,
+    price_source: Option<PriceSource>,
 }
 
 /// Collateral and positions sharing one margin balance.
@@ -515,6 +521,10 @@ pub fn analyze_derivatives<'a>(
                 tier: Some(tier_used(pool_leg, regime.index)),
                 source: Arc::clone(&instrument.resolved.source),
                 approximate: leg_approximate,
+                price_source: Some(instrument.price_source.clone()),
+                price_via: instrument
+                    .via_underlying
+                    .then(|| Arc::clone(&instrument.underlying)),
                 notes,
             });
             approximate |= leg_approximate;
@@ -546,6 +556,8 @@ pub fn analyze_derivatives<'a>(
                 tier: None,
                 source: "Deribit standard option margin (third-party quote)".into(),
                 approximate: item.approximate,
+                price_source: item.price_source.clone(),
+                price_via: None,
                 notes: item.notes.clone(),
             });
         }
@@ -733,22 +745,24 @@ fn instrument_of<'a>(
     let library = context.library;
     let market = context.market;
     let underlying_key = library.priced_as(underlying).to_ascii_uppercase();
-    let Some(underlying_usd) = market
-        .asset_usd(&underlying_key, library)
-        .map(|q| q.price_usd)
-    else {
+    let Some(underlying_quote) = market.asset_usd(&underlying_key, library) else {
         return Err(format!(
             "no price for {underlying}: add a price override (USD per {underlying}) to include it"
         ));
     };
-    let mark = match market.get(symbol) {
-        Some(contract) => contract.price_usd,
-        None => match settlement {
-            Settlement::Linear => underlying_usd
-                .checked_div(quote_usd)
-                .unwrap_or(underlying_usd),
-            Settlement::Inverse => underlying_usd,
-        },
+    let underlying_usd = underlying_quote.price_usd;
+    let (mark, price_source, via_underlying) = match market.get(symbol) {
+        Some(contract) => (contract.price_usd, contract.source.clone(), false),
+        None => (
+            match settlement {
+                Settlement::Linear => underlying_usd
+                    .checked_div(quote_usd)
+                    .unwrap_or(underlying_usd),
+                Settlement::Inverse => underlying_usd,
+            },
+            underlying_quote.source.clone(),
+            true,
+        ),
     };
     let Some(resolved) = resolve_rule(library, account, symbol, settlement, &mut context.cums)
     else {
@@ -763,6 +777,8 @@ fn instrument_of<'a>(
         underlying: underlying_key.into(),
         underlying_usd,
         mark,
+        price_source,
+        via_underlying,
         mark_f64: f(mark),
         resolved,
         fast_tiers,
@@ -780,7 +796,11 @@ fn add_option(
     report: &mut MarginReport,
 ) {
     let library = context.library;
-    let Some(premium_usd) = context.market.get(&option.symbol).map(|q| q.price_usd) else {
+    let Some((premium_usd, premium_source)) = context
+        .market
+        .get(&option.symbol)
+        .map(|q| (q.price_usd, q.source.clone()))
+    else {
         exclude(
             report,
             index,
@@ -832,7 +852,7 @@ fn add_option(
     };
     let mut notes: Vec<Note> = vec![
         format!(
-            "Valued at {premium_usd} USD per {} (manual price); held fixed when prices move.",
+            "Valued at {premium_usd} USD per {}; held fixed when prices move.",
             option.underlying
         )
         .into(),
@@ -885,6 +905,7 @@ fn add_option(
         maintenance_margin: to_asset(mm_usd),
         approximate: true,
         notes,
+        price_source: Some(premium_source),
     });
 }
 
