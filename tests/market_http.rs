@@ -417,13 +417,31 @@ fn a_blocked_venue_is_not_asked_again_in_the_round_and_cancel_stops_everything()
     assert_eq!(cancelled.venues[&Source::Okx].state, VenueState::Offline);
 }
 
-/// `riskdeck prices FILE --json` with every venue's base URL pointed at a local server.
-fn prices_json(server: &MockServer, args: &[&str]) -> serde_json::Value {
+/// The `riskdeck` binary with every venue's base URL pointed at `server` and its price
+/// cache in `cache_dir`.
+fn riskdeck_against(server: &MockServer, cache_dir: &std::path::Path) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
-    command.arg("prices").args(args).arg("--json");
     for source in Source::NETWORK {
         command.env(source.env_var().unwrap(), &server.base_url);
     }
+    command.env("RISKDECK_CACHE_DIR", cache_dir);
+    command
+}
+
+/// `riskdeck prices ARGS --json` against `server`, with a fresh cache.
+fn prices_json(server: &MockServer, args: &[&str]) -> serde_json::Value {
+    let cache = tempfile::tempdir().unwrap();
+    prices_json_cached(server, args, cache.path())
+}
+
+/// `riskdeck prices ARGS --json` against `server`, with the cache in `cache_dir`.
+fn prices_json_cached(
+    server: &MockServer,
+    args: &[&str],
+    cache_dir: &std::path::Path,
+) -> serde_json::Value {
+    let mut command = riskdeck_against(server, cache_dir);
+    command.arg("prices").args(args).arg("--json");
     let output = command.output().unwrap();
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -548,11 +566,9 @@ fn report_uses_fetched_marks_and_shows_source_and_age_per_position() {
             r#"{{"symbol":"BTCUSDT","markPrice":"100000","indexPrice":"100010","lastFundingRate":"0.0001","time":{now}}}"#
         ))],
     )]);
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = riskdeck_against(&server, cache.path());
     command.args(["report", "portfolios/leveraged-long.ron", "--json"]);
-    for source in Source::NETWORK {
-        command.env(source.env_var().unwrap(), &server.base_url);
-    }
     let output = command.output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let positions = json["positions"].as_array().unwrap();
@@ -577,4 +593,44 @@ fn report_uses_fetched_marks_and_shows_source_and_age_per_position() {
         "{:#}",
         json["warnings"]
     );
+}
+
+#[test]
+fn fetched_prices_are_cached_and_used_offline_and_a_corrupt_cache_is_ignored() {
+    let now = riskdeck::market::fetch::now_ms();
+    let server = MockServer::start(vec![(
+        "/api/v3/ticker/price?symbol=BTCUSDT",
+        vec![Reply::ok(r#"{"symbol":"BTCUSDT","price":"111222.33"}"#)],
+    )]);
+    let cache = tempfile::tempdir().unwrap();
+    let online = prices_json_cached(&server, &[], cache.path());
+    assert_eq!(entry(&online, "BTC")["source"], "binance_spot");
+    // Offline, the cached price comes back with its source and age, ahead of the bundle.
+    let offline = prices_json_cached(&server, &["--offline"], cache.path());
+    let btc = entry(&offline, "BTC");
+    assert_eq!(btc["price"], serde_json::json!(111222.33));
+    assert_eq!(btc["source"], "binance_spot");
+    assert!(offline["cache_saved_at"].is_string());
+    assert!(
+        btc["age_seconds"].as_i64().unwrap()
+            <= (riskdeck::market::fetch::now_ms() - now) / 1000 + 1
+    );
+    // ETH was never fetched: the bundle still prices it.
+    assert_eq!(entry(&offline, "ETH")["source"], "bundle");
+
+    // A corrupt cache is ignored with a warning, never a crash.
+    std::fs::write(
+        cache.path().join("prices.json"),
+        b"{\"format_version\": 1, \"prices\": [tru",
+    )
+    .unwrap();
+    let mut command = riskdeck_against(&server, cache.path());
+    let output = command
+        .args(["prices", "--offline", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("price cache"));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(entry(&json, "BTC")["source"], "bundle");
 }

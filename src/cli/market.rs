@@ -11,7 +11,7 @@ use super::print_json;
 use crate::market::board::{self, Board, STALE_HISTORY_SECONDS, STALE_MARK_SECONDS, Wanted};
 use crate::market::fetch::now_ms;
 use crate::market::transport::{BaseUrls, HttpConfig, Transport};
-use crate::market::{Candle, FetchError, Interval, Source, binance, bundle};
+use crate::market::{Candle, FetchError, Interval, Source, binance, bundle, cache};
 use crate::model::io::load_file;
 
 /// A decimal as an exact JSON number (serde_json keeps its digits with
@@ -37,6 +37,41 @@ fn error_json(error: &FetchError) -> serde_json::Value {
 /// A transport with the default policy and the environment's base URLs.
 fn transport() -> anyhow::Result<Transport> {
     Transport::new(HttpConfig::default(), &BaseUrls::new()).map_err(anyhow::Error::msg)
+}
+
+/// The board of `wanted`: offline from the cache and the bundle; online from the venues,
+/// falling back to the cache and the bundle, and saving what was fetched to the cache.
+fn build_board(
+    wanted: &[Wanted],
+    offline: bool,
+    only: Option<Source>,
+    now: i64,
+) -> anyhow::Result<Board> {
+    let path = cache::cache_dir().map(|dir| cache::prices_path(&dir));
+    let cached = path.as_deref().map(cache::load).unwrap_or_default();
+    if let Some(warning) = &cached.warning {
+        eprintln!("riskdeck: warning: {warning}");
+    }
+    if offline {
+        return Ok(board::offline(wanted, now, &cached));
+    }
+    let board = board::refresh(
+        &transport()?,
+        wanted,
+        only,
+        &cached,
+        &AtomicBool::new(false),
+        &|_| {},
+    );
+    if let Some(path) = &path
+        && let Err(e) = cache::save(path, &board.entries, now)
+    {
+        eprintln!(
+            "riskdeck: warning: could not write the price cache {}: {e}",
+            path.display()
+        );
+    }
+    Ok(board)
 }
 
 /// `riskdeck prices [FILE] [--json] [--offline] [--source VENUE]`.
@@ -69,17 +104,7 @@ pub fn prices(
         None => None,
     };
     let now = now_ms();
-    let mut board: Board = if offline {
-        board::offline(&wanted, now)
-    } else {
-        board::refresh(
-            &transport()?,
-            &wanted,
-            only,
-            &AtomicBool::new(false),
-            &|_| {},
-        )
-    };
+    let mut board = build_board(&wanted, offline, only, now)?;
     if let Some(portfolio) = &portfolio {
         board.apply_overrides(portfolio, now);
     }
@@ -115,6 +140,7 @@ pub fn prices(
         print_json(&json!({
             "offline": offline,
             "data_as_of": board.offline_as_of,
+            "cache_saved_at": board.cache_saved_at_ms.and_then(iso),
             "prices": prices,
             "missing": board.missing,
             "errors": board.errors.iter().map(error_json).collect::<Vec<_>>(),
@@ -127,7 +153,12 @@ pub fn prices(
         }))?;
     } else {
         if let Some(as_of) = board.offline_as_of {
-            println!("offline — bundled data as of {as_of}");
+            match board.cache_saved_at_ms.and_then(iso) {
+                Some(saved) => {
+                    println!("offline — cached prices of {saved}, bundled data as of {as_of}");
+                }
+                None => println!("offline — bundled data as of {as_of}"),
+            }
         }
         println!(
             "{:<24} {:<9} {:>18} {:<5} {:<16} {:>10}  flags",
@@ -336,17 +367,7 @@ pub fn priced_report(
     let library = crate::model::params::library();
     let wanted = board::wanted_by(portfolio, library);
     let now = now_ms();
-    let mut board = if offline {
-        board::offline(&wanted, now)
-    } else {
-        board::refresh(
-            &transport()?,
-            &wanted,
-            None,
-            &AtomicBool::new(false),
-            &|_| {},
-        )
-    };
+    let mut board = build_board(&wanted, offline, None, now)?;
     board.apply_overrides(portfolio, now);
     let mut market = board.market_snapshot(Some(portfolio), library);
     market.daily_vol = board::bundled_daily_vols();

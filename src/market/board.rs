@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use rust_decimal::Decimal;
 
+use super::cache::Cached;
 use super::error::{ErrorKind, FetchError};
 use super::fetch::{Job, Outcome, Progress, VenueReport, fetch_all, now_ms};
 use super::source::Source;
@@ -139,6 +140,8 @@ pub struct Board {
     pub venues: BTreeMap<Source, VenueReport>,
     /// `Some(date)` when the board comes from the bundled history (offline).
     pub offline_as_of: Option<&'static str>,
+    /// When the disk cache the board used was written (ms), if it used one.
+    pub cache_saved_at_ms: Option<i64>,
     /// Instruments nothing could price.
     pub missing: Vec<String>,
 }
@@ -268,18 +271,54 @@ pub fn bundled_daily_vols() -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// A board filled from the bundled history: each coin's last daily close (2025-10-31 for
-/// coins, 2024-12-07 for stablecoins), named as such; contracts are left to the engine's
-/// fallback (their underlying's price). Opens no socket.
-pub fn offline(wanted: &[Wanted], now_ms: i64) -> Board {
+/// A board without the network: the disk cache's prices where it has them, else each
+/// coin's last bundled daily close (2025-10-31 for coins, 2024-12-07 for stablecoins);
+/// contracts without a cached mark are listed under their underlying's price (the engine's
+/// fallback). Opens no socket.
+pub fn offline(wanted: &[Wanted], now_ms: i64, cache: &Cached) -> Board {
     let mut board = Board {
         offline_as_of: Some(bundle::AS_OF),
         ..Board::default()
     };
+    from_cache(&mut board, wanted, cache);
+    bundled(&mut board, wanted, now_ms);
+    stand_in_underlyings(&mut board, wanted);
+    board
+        .entries
+        .sort_by(|a, b| a.instrument.cmp(&b.instrument));
+    board
+}
+
+/// Adds the cached prices of wanted instruments the board lacks.
+fn from_cache(board: &mut Board, wanted: &[Wanted], cache: &Cached) {
+    let mut used = false;
+    for item in wanted {
+        if board.get(item.name()).is_some() {
+            continue;
+        }
+        if let Some(entry) = cache
+            .entries
+            .iter()
+            .find(|e| e.instrument.eq_ignore_ascii_case(item.name()))
+        {
+            board.entries.push(entry.clone());
+            used = true;
+        }
+    }
+    if used {
+        board.cache_saved_at_ms = cache.saved_at_ms;
+    }
+}
+
+/// Adds the last bundled close of every wanted coin the board lacks.
+fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
     for item in wanted {
         let Wanted::Asset { ticker } = item else {
             continue;
         };
+        if board.get(ticker).is_some() {
+            continue;
+        }
         match bundle::last_close(ticker) {
             Some((open_ms, close, quote)) => board.entries.push(Entry {
                 instrument: ticker.clone(),
@@ -296,8 +335,6 @@ pub fn offline(wanted: &[Wanted], now_ms: i64) -> Board {
             None => board.missing.push(ticker.clone()),
         }
     }
-    stand_in_underlyings(&mut board, wanted);
-    board
 }
 
 /// Lists each unpriced contract under its underlying's price, as the margin engine prices
@@ -331,6 +368,7 @@ pub fn refresh(
     transport: &Transport,
     wanted: &[Wanted],
     only: Option<Source>,
+    cache: &Cached,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Board {
@@ -385,15 +423,9 @@ pub fn refresh(
             );
         }
     }
-    // Last resort: the bundled close, which its age marks stale.
-    let unpriced: Vec<Wanted> = wanted
-        .iter()
-        .filter(|w| matches!(w, Wanted::Asset { .. }) && board.get(w.name()).is_none())
-        .cloned()
-        .collect();
-    let fallback = offline(&unpriced, now_ms());
-    board.entries.extend(fallback.entries);
-    board.missing = fallback.missing;
+    // Then the last cached prices, then the bundled closes: their ages mark them stale.
+    from_cache(&mut board, wanted, cache);
+    bundled(&mut board, wanted, now_ms());
     stand_in_underlyings(&mut board, wanted);
     board
         .entries

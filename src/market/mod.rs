@@ -14,6 +14,7 @@ pub mod binance;
 pub mod board;
 pub mod bundle;
 pub mod bybit;
+pub mod cache;
 pub mod coinbase;
 pub mod coingecko;
 pub mod deribit;

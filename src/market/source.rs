@@ -2,7 +2,9 @@
 //! shape of one request.
 
 /// A market-data source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Source {
     /// Binance spot (`/api/v3`).
     BinanceSpot,

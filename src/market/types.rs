@@ -6,7 +6,9 @@ use rust_decimal::Decimal;
 use super::source::Source;
 
 /// Which price a number is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PriceKind {
     /// Last trade.
     Last,

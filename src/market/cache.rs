@@ -1,0 +1,155 @@
+//! The disk cache of the last prices: start-up shows them at once (marked with their age)
+//! while a refresh runs, and a machine that loses the network keeps its last known prices.
+//!
+//! One JSON file in the platform cache directory (`RISKDECK_CACHE_DIR` overrides it), with a
+//! format version. A missing file is an empty cache; a corrupt or foreign file is ignored
+//! with a warning, never a crash, and replaced by the next save. Writes go to a temporary file
+//! renamed over the old one, so a crash mid-write leaves the previous cache intact.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::board::Entry;
+use super::source::Source;
+use super::types::PriceKind;
+
+/// The cache format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The cache folder: `RISKDECK_CACHE_DIR`, else the platform cache directory.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("RISKDECK_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "RiskDeck").map(|d| d.cache_dir().to_path_buf())
+}
+
+/// The price cache file in `dir`.
+pub fn prices_path(dir: &Path) -> PathBuf {
+    dir.join("prices.json")
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedEntry {
+    instrument: String,
+    kind: PriceKind,
+    price: Decimal,
+    quote: String,
+    source: Source,
+    venue_time_ms: Option<i64>,
+    fetched_at_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    format_version: u32,
+    saved_at_ms: i64,
+    prices: Vec<CachedEntry>,
+}
+
+/// What a load found.
+#[derive(Debug, Default)]
+pub struct Cached {
+    /// When the cache was written (ms since the epoch); `None` when there was none.
+    pub saved_at_ms: Option<i64>,
+    /// The prices, as fetched (manual prices are never cached).
+    pub entries: Vec<Entry>,
+    /// Why the file was ignored, if it was.
+    pub warning: Option<String>,
+}
+
+/// Reads the cache at `path`; never fails: problems come back as a warning.
+pub fn load(path: &Path) -> Cached {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Cached::default(),
+        Err(e) => return ignored(path, &e.to_string()),
+    };
+    let file: CacheFile = match serde_json::from_slice(&bytes) {
+        Ok(file) => file,
+        Err(e) => return ignored(path, &format!("unreadable ({e})")),
+    };
+    if file.format_version != FORMAT_VERSION {
+        return ignored(
+            path,
+            &format!(
+                "format {} (this build reads {FORMAT_VERSION})",
+                file.format_version
+            ),
+        );
+    }
+    let entries = file
+        .prices
+        .into_iter()
+        .map(|c| Entry {
+            instrument: c.instrument,
+            kind: c.kind,
+            price: c.price,
+            quote: match c.quote.as_str() {
+                "USD" => "USD",
+                "USDT" => "USDT",
+                _ => "quote",
+            },
+            source: c.source,
+            venue_time_ms: c.venue_time_ms,
+            fetched_at_ms: c.fetched_at_ms,
+            manual: false,
+            via: None,
+        })
+        .collect();
+    Cached {
+        saved_at_ms: Some(file.saved_at_ms),
+        entries,
+        warning: None,
+    }
+}
+
+fn ignored(path: &Path, why: &str) -> Cached {
+    Cached {
+        warning: Some(format!(
+            "price cache {} ignored: {why}; it will be rewritten",
+            path.display()
+        )),
+        ..Cached::default()
+    }
+}
+
+/// Writes the fetched entries (not manual, not stand-ins, not bundled) to `path`, merged
+/// over what the cache already held so instruments not asked this time are kept.
+pub fn save(path: &Path, entries: &[Entry], now_ms: i64) -> std::io::Result<()> {
+    let mut merged: Vec<Entry> = load(path).entries;
+    for entry in entries
+        .iter()
+        .filter(|e| !e.manual && e.via.is_none() && e.source != Source::Bundle)
+    {
+        merged.retain(|m| !m.instrument.eq_ignore_ascii_case(&entry.instrument));
+        merged.push(entry.clone());
+    }
+    merged.sort_by(|a, b| a.instrument.cmp(&b.instrument));
+    let file = CacheFile {
+        format_version: FORMAT_VERSION,
+        saved_at_ms: now_ms,
+        prices: merged
+            .into_iter()
+            .map(|e| CachedEntry {
+                instrument: e.instrument,
+                kind: e.kind,
+                price: e.price,
+                quote: e.quote.to_owned(),
+                source: e.source,
+                venue_time_ms: e.venue_time_ms,
+                fetched_at_ms: e.fetched_at_ms,
+            })
+            .collect(),
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(&mut temp, &file)?;
+    temp.flush()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
