@@ -129,7 +129,7 @@ pub struct PriceLine {
 
 impl PriceLine {
     /// The provenance of `risk`'s price at `now_ms`.
-    fn of(risk: &PositionRisk, now_ms: i64) -> Option<Self> {
+    pub fn of(risk: &PositionRisk, now_ms: i64) -> Option<Self> {
         use crate::engine::PriceSource;
         use crate::market::board::{STALE_HISTORY_SECONDS, STALE_MARK_SECONDS};
         let via = risk.price_via.as_ref().map(ToString::to_string);

@@ -241,3 +241,110 @@ fn margin_panel_shows_the_weakest_account_and_sorts() {
     assert!(y(&harness, "Binance cross") < y(&harness, "Hyperliquid SOL"));
     assert!(y(&harness, "~OKX swap") < y(&harness, "Aave loop"));
 }
+
+/// A price feed that answers after a delay, like a slow venue, with a BTCUSDT mark that
+/// rises by 1,000 per refresh.
+struct FakeFeed {
+    calls: u32,
+}
+
+impl riskdeck::app::market::PriceFeed for FakeFeed {
+    fn refresh(
+        &mut self,
+        wanted: &[riskdeck::market::board::Wanted],
+        _cancel: &std::sync::atomic::AtomicBool,
+        progress: &(dyn Fn(riskdeck::market::fetch::Progress) + Sync),
+    ) -> riskdeck::market::board::Board {
+        use riskdeck::market::board::{Board, Entry};
+        use riskdeck::market::fetch::{Progress, VenueReport, VenueState};
+        use riskdeck::market::{PriceKind, Source};
+        std::thread::sleep(Duration::from_millis(300));
+        self.calls += 1;
+        progress(Progress {
+            source: Source::BinanceFutures,
+            done: 1,
+            total: 1,
+        });
+        let now = riskdeck::market::fetch::now_ms();
+        let mark = Decimal::from(99_000 + 1_000 * i64::from(self.calls));
+        let mut board = Board::default();
+        // Before the file opens the app asks for the watch list; the mark is sent anyway.
+        let _ = wanted;
+        board.entries.push(Entry {
+            instrument: "BTCUSDT".to_owned(),
+            kind: PriceKind::Mark,
+            price: mark,
+            quote: "quote",
+            source: Source::BinanceFutures,
+            venue_time_ms: Some(now),
+            fetched_at_ms: now,
+            manual: false,
+            via: None,
+        });
+        board.venues.insert(
+            Source::BinanceFutures,
+            VenueReport {
+                state: VenueState::Ok,
+                elapsed: Duration::from_millis(300),
+                answered: 1,
+                requested: 1,
+            },
+        );
+        board
+    }
+
+    fn offline(
+        &mut self,
+        _wanted: &[riskdeck::market::board::Wanted],
+    ) -> riskdeck::market::board::Board {
+        panic!("the test runs online");
+    }
+}
+
+fn btcusdt_mark(app: &RiskDeckApp) -> Option<Decimal> {
+    app.document
+        .as_ref()?
+        .analysis()
+        .positions
+        .iter()
+        .find(|p| &*p.symbol == "BTCUSDT")
+        .map(|p| p.mark_price)
+}
+
+#[test]
+fn refresh_now_updates_the_status_bar_and_a_position_price_without_blocking_frames() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            RiskDeckApp::with_feed(cc, Some(path), false, Box::new(FakeFeed { calls: 0 }))
+        });
+    step_until(&mut harness, "the portfolio's refresh", |app| {
+        app.document.is_some()
+            && !app.is_refreshing()
+            && btcusdt_mark(app).is_some_and(|m| m != decimal("109608.01"))
+    });
+    let before = btcusdt_mark(harness.state()).unwrap();
+    assert!(harness.query_by_label("Binance USDS-M ok").is_some());
+
+    harness.get_by_label("Refresh now").click();
+    // Frames keep coming while the feed takes 300 ms: none waits for it.
+    let mut saw_progress = false;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        harness.step();
+        assert!(
+            started.elapsed() < Duration::from_millis(250),
+            "a frame blocked"
+        );
+        saw_progress |= harness.state().is_refreshing();
+    }
+    assert!(saw_progress, "the refresh shows as running");
+    step_until(&mut harness, "the second refresh", |app| {
+        !app.is_refreshing()
+    });
+    assert_eq!(
+        btcusdt_mark(harness.state()),
+        Some(before + decimal("1000"))
+    );
+}

@@ -1,6 +1,6 @@
 //! The open portfolio with its undo history and saved state (no UI, no I/O).
 
-use crate::engine::{MarginReport, analyze_with_file_prices};
+use crate::engine::{MarginReport, MarketSnapshot, analyze};
 use std::path::PathBuf;
 
 use crate::model::Portfolio;
@@ -27,6 +27,8 @@ pub struct Document {
     redo: Vec<Portfolio>,
     issues: Vec<Issue>,
     analysis: MarginReport,
+    /// Prices from the market board (venues, cache or bundle), without the file's own.
+    market: MarketSnapshot,
 }
 
 impl Document {
@@ -39,9 +41,11 @@ impl Document {
         header: String,
     ) -> Self {
         let issues = validate(&portfolio);
-        let analysis = analyze_with_file_prices(&portfolio);
+        let market = MarketSnapshot::default();
+        let analysis = analyze_priced(&portfolio, &market);
         Self {
             analysis,
+            market,
             path,
             display_name,
             stamp,
@@ -130,10 +134,29 @@ impl Document {
 
     fn revalidate(&mut self) {
         self.issues = validate(&self.portfolio);
-        // The engine takes well under a millisecond per thousand positions (benches/margin.rs),
+        // The engine takes about a millisecond per thousand positions (benches/margin.rs),
         // so it runs on every edit rather than on a worker thread.
-        self.analysis = analyze_with_file_prices(&self.portfolio);
+        self.analysis = analyze_priced(&self.portfolio, &self.market);
     }
+
+    /// Uses new market prices (the file's manual prices still win) and recomputes.
+    pub fn set_market(&mut self, market: MarketSnapshot) {
+        self.market = market;
+        self.analysis = analyze_priced(&self.portfolio, &self.market);
+    }
+}
+
+/// The engine on `portfolio` with its manual prices first, then `market`'s.
+fn analyze_priced(portfolio: &Portfolio, market: &MarketSnapshot) -> MarginReport {
+    let mut combined = MarketSnapshot::from_overrides(portfolio);
+    for (key, quote) in &market.prices {
+        combined
+            .prices
+            .entry(key.clone())
+            .or_insert_with(|| quote.clone());
+    }
+    combined.daily_vol.clone_from(&market.daily_vol);
+    analyze(portfolio, &combined, crate::model::params::library())
 }
 
 /// The last component of a path, for titles.

@@ -6,6 +6,7 @@
 //! [`Command`]s, applied in one place ([`RiskDeckApp::run_command`]).
 
 pub mod document;
+pub mod market;
 pub mod samples;
 pub mod worker;
 
@@ -34,6 +35,8 @@ pub struct PersistedState {
     pub offline: bool,
     /// Panel arrangement.
     pub layout: egui_tiles::Tree<Pane>,
+    /// Seconds between automatic price refreshes (0 = only on demand).
+    pub refresh_interval_s: u64,
 }
 
 impl Default for PersistedState {
@@ -43,6 +46,7 @@ impl Default for PersistedState {
             dark_mode: true,
             offline: false,
             layout: ui::default_tree(),
+            refresh_interval_s: 60,
         }
     }
 }
@@ -101,6 +105,12 @@ pub struct RiskDeckApp {
     /// The account or underlying selected in one panel, highlighted in the others.
     selection: Option<ui::margin::Selection>,
     worker: FileWorker,
+    /// Prices: the market worker and the latest board.
+    market: market::MarketService,
+    /// What the last refresh asked for (a new file or edit may need more).
+    wanted: Vec<crate::market::board::Wanted>,
+    /// Whether the last refresh was offline (toggling refreshes).
+    wanted_offline: bool,
     dialog: Option<Dialog>,
     load_failure: Option<LoadFailure>,
     notice: Option<String>,
@@ -112,6 +122,17 @@ impl RiskDeckApp {
     /// Creates the app: restores the persisted state and opens `file`, else the most recent
     /// file, else a bundled sample.
     pub fn new(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>, offline: bool) -> Self {
+        let feed = market::LiveFeed::new(crate::market::transport::BaseUrls::new());
+        Self::with_feed(cc, file, offline, Box::new(feed))
+    }
+
+    /// [`RiskDeckApp::new`] with another price feed (tests use a fake one).
+    pub fn with_feed(
+        cc: &eframe::CreationContext<'_>,
+        file: Option<PathBuf>,
+        offline: bool,
+        feed: Box<dyn market::PriceFeed>,
+    ) -> Self {
         let mut state: PersistedState = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
@@ -123,6 +144,9 @@ impl RiskDeckApp {
         ui::theme::apply(&cc.egui_ctx, state.dark_mode);
         let mut app = Self {
             worker: FileWorker::new(cc.egui_ctx.clone()),
+            market: market::MarketService::new(cc.egui_ctx.clone(), feed),
+            wanted: Vec::new(),
+            wanted_offline: false,
             state,
             document: None,
             edits: FieldEdits::default(),
@@ -150,6 +174,71 @@ impl RiskDeckApp {
     /// Whether a file job is still running (tests wait for it).
     pub fn is_busy(&self) -> bool {
         self.worker.is_busy()
+    }
+
+    /// Whether a price refresh is running (tests wait for it).
+    pub fn is_refreshing(&self) -> bool {
+        self.market.is_busy()
+    }
+
+    /// The latest price board (tests read it).
+    pub fn board(&self) -> Option<&crate::market::board::Board> {
+        self.market.board.as_ref()
+    }
+
+    /// Asks for fresh prices of the open portfolio (or the watch list).
+    pub fn refresh_prices(&mut self) {
+        let library = crate::model::params::library();
+        self.wanted = self
+            .document
+            .as_ref()
+            .map_or_else(crate::market::board::watch_list, |d| {
+                crate::market::board::wanted_by(d.portfolio(), library)
+            });
+        self.wanted_offline = self.state.offline;
+        self.market.refresh(self.wanted.clone(), self.state.offline);
+    }
+
+    /// Gives the latest board's prices to the open document.
+    fn apply_board(&mut self) {
+        let (Some(board), Some(document)) = (&self.market.board, &mut self.document) else {
+            return;
+        };
+        let mut snapshot = board.market_snapshot(None, crate::model::params::library());
+        snapshot.daily_vol = crate::market::board::bundled_daily_vols();
+        document.set_market(snapshot);
+    }
+
+    /// Takes finished refreshes and starts new ones: when the portfolio needs instruments the
+    /// board lacks, and every `refresh_interval_s` unless offline.
+    fn market_tick(&mut self, ctx: &egui::Context) {
+        if self.market.poll() {
+            self.apply_board();
+        }
+        if self.market.is_busy() {
+            return;
+        }
+        let library = crate::model::params::library();
+        let wanted = self
+            .document
+            .as_ref()
+            .map_or_else(crate::market::board::watch_list, |d| {
+                crate::market::board::wanted_by(d.portfolio(), library)
+            });
+        let interval = std::time::Duration::from_secs(self.state.refresh_interval_s);
+        let due = self.market.last_started.is_none_or(|started| {
+            !self.state.offline
+                && self.state.refresh_interval_s > 0
+                && started.elapsed() >= interval
+        });
+        if wanted != self.wanted || self.wanted_offline != self.state.offline || due {
+            self.refresh_prices();
+        } else if !self.state.offline
+            && self.state.refresh_interval_s > 0
+            && let Some(started) = self.market.last_started
+        {
+            ctx.request_repaint_after(interval.saturating_sub(started.elapsed()));
+        }
     }
 
     /// The last status message (tests read it).
@@ -227,6 +316,7 @@ impl RiskDeckApp {
                     None,
                     header,
                 ));
+                self.apply_board();
                 self.notice = Some(format!(
                     "Opened the bundled sample {name}; Save As to keep a copy."
                 ));
@@ -296,6 +386,7 @@ impl RiskDeckApp {
                         Some(loaded.stamp),
                         loaded.header,
                     ));
+                    self.apply_board();
                 }
                 JobResult::Opened {
                     result: Some(Err(err)),
@@ -481,7 +572,7 @@ impl RiskDeckApp {
         });
     }
 
-    fn status_ui(&self, ui: &mut egui::Ui) {
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             match &self.document {
                 Some(document) => {
@@ -506,14 +597,7 @@ impl RiskDeckApp {
                 }
             }
             ui.separator();
-            let prices = if self.state.offline {
-                "Prices: offline, none loaded"
-            } else {
-                "Prices: not fetched yet"
-            };
-            ui.label(prices).on_hover_text(
-                "Price sources arrive with the market-data release; no price is shown until then.",
-            );
+            self.prices_status_ui(ui);
             if self.worker.is_busy() {
                 ui.separator();
                 ui.spinner();
@@ -524,6 +608,105 @@ impl RiskDeckApp {
                 ui.weak(notice);
             }
         });
+    }
+
+    /// Price status: offline note, one light per venue, refresh progress, Refresh now,
+    /// Cancel, the offline toggle and the auto-refresh interval.
+    fn prices_status_ui(&mut self, ui: &mut egui::Ui) {
+        use crate::market::fetch::VenueState;
+        let now = crate::market::fetch::now_ms();
+        if let Some(board) = &self.market.board {
+            if let Some(as_of) = board.offline_as_of {
+                let text = match board.cache_saved_at_ms.and_then(ui::format::utc_time) {
+                    Some(saved) => format!("offline — cached prices of {saved}"),
+                    None => format!("offline — bundled data as of {as_of}"),
+                };
+                ui.label(text).on_hover_text(
+                    "No request is sent while offline. Prices come from the last cached \
+                     refresh, else from the bundled Binance daily closes.",
+                );
+            }
+            for (source, report) in &board.venues {
+                let (color, state) = match report.state {
+                    VenueState::Ok if report.elapsed.as_secs() >= 3 => {
+                        (ui::theme::warn_color(ui), "slow")
+                    }
+                    VenueState::Ok => (egui::Color32::from_rgb(80, 180, 100), "ok"),
+                    VenueState::Partial => (ui::theme::warn_color(ui), "partly failed"),
+                    VenueState::RateLimited => (ui::theme::warn_color(ui), "rate-limited"),
+                    VenueState::Blocked => (ui::theme::error_color(ui), "blocked"),
+                    VenueState::Failed => (ui::theme::error_color(ui), "failing"),
+                    VenueState::Offline => (ui.visuals().weak_text_color(), "offline"),
+                };
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().circle_filled(rect.center(), 4.5, color);
+                let mut hover = format!(
+                    "{}: {state}, {} of {} requests answered in {} ms",
+                    source.display_name(),
+                    report.answered,
+                    report.requested,
+                    report.elapsed.as_millis()
+                );
+                if let Some(ok) = self.market.last_success_ms.get(source) {
+                    hover.push_str(&format!(
+                        "\nLast success {} s ago",
+                        (now - ok).max(0) / 1000
+                    ));
+                }
+                for error in board.errors.iter().filter(|e| e.source == *source) {
+                    hover.push_str(&format!(
+                        "\n{} {}: {}",
+                        error.endpoint,
+                        error.kind.name(),
+                        error.message
+                    ));
+                }
+                ui.label(format!("{} {state}", source.display_name()))
+                    .on_hover_text(hover);
+            }
+        }
+        if self.market.is_busy() {
+            ui.spinner();
+            let (done, total) = self
+                .market
+                .progress
+                .values()
+                .fold((0, 0), |acc, p| (acc.0 + p.0, acc.1 + p.1));
+            ui.label(format!("Fetching prices {done}/{total}"));
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop the refresh; prices already received are kept.")
+                .clicked()
+            {
+                self.market.cancel();
+            }
+        } else if ui
+            .button("Refresh now")
+            .on_hover_text(
+                "Fetch marks from each position's venue and coin prices from Binance, then \
+                 Coinbase, then CoinGecko. Offline, reload the cache and the bundled history.",
+            )
+            .clicked()
+        {
+            self.refresh_prices();
+        }
+        ui.checkbox(&mut self.state.offline, "Offline")
+            .on_hover_text("Never use the network: cached and bundled prices only.");
+        let intervals = [(0, "off"), (30, "30 s"), (60, "1 min"), (300, "5 min")];
+        let current = intervals
+            .iter()
+            .find(|(s, _)| *s == self.state.refresh_interval_s)
+            .map_or("custom", |(_, name)| name);
+        egui::ComboBox::from_id_salt("refresh_interval")
+            .selected_text(format!("auto-refresh {current}"))
+            .show_ui(ui, |ui| {
+                for (seconds, name) in intervals {
+                    ui.selectable_value(&mut self.state.refresh_interval_s, seconds, name);
+                }
+            })
+            .response
+            .on_hover_text("How often prices refresh by themselves (not while offline).");
     }
 
     fn dialogs_ui(&mut self, ui: &mut egui::Ui) {
@@ -772,6 +955,7 @@ impl eframe::App for RiskDeckApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.market_tick(&ctx);
         let mut commands = self.shortcuts(&ctx);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));

@@ -183,7 +183,7 @@ pub fn prices(
                 e.price.normalize().to_string(),
                 e.quote,
                 e.source.display_name(),
-                age_text(e.age_seconds(now)),
+                crate::ui::format::age(e.age_seconds(now)),
                 flags.join(" ")
             );
         }
@@ -198,16 +198,6 @@ pub fn prices(
         }
     }
     Ok(board.missing.is_empty())
-}
-
-/// `42 s`, `5 min`, `3 h`, `12 d`.
-fn age_text(seconds: i64) -> String {
-    match seconds {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7200 => format!("{} min", s / 60),
-        s if s < 172_800 => format!("{} h", s / 3600),
-        s => format!("{} d", s / 86_400),
-    }
 }
 
 /// `riskdeck history SYMBOL --from DATE --to DATE --interval 1h|1d [--json] [--offline]`.

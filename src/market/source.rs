@@ -51,7 +51,7 @@ impl Source {
     pub fn display_name(self) -> &'static str {
         match self {
             Self::BinanceSpot => "Binance spot",
-            Self::BinanceFutures => "Binance USDⓈ-M",
+            Self::BinanceFutures => "Binance USDS-M",
             Self::BinanceCoinm => "Binance COIN-M",
             Self::Bybit => "Bybit",
             Self::Okx => "OKX",

@@ -40,6 +40,22 @@ pub fn parse_decimal_input(text: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("\"{text}\" is not a number; use digits and one decimal point"))
 }
 
+/// `2025-10-31 23:59 UTC` for a millisecond timestamp.
+pub fn utc_time(ms: i64) -> Option<String> {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// `42 s`, `5 min`, `3 h`, `12 d`: an age for people.
+pub fn age(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

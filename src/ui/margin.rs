@@ -402,11 +402,43 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
         if position.approximate { "~" } else { "" }
     ))
     .on_hover_text(&hover);
-    ui.label(format!(
+    let provenance = crate::report::PriceLine::of(position, crate::market::fetch::now_ms());
+    let price_text = format!(
         "size {} @ mark {}",
         group_thousands(position.size),
         price(position.mark_price)
-    ));
+    );
+    match &provenance {
+        Some(line) => {
+            let short = if line.manual {
+                "manual".to_owned()
+            } else {
+                match line.age_seconds {
+                    Some(age) => format!("{}, {}", line.source, crate::ui::format::age(age)),
+                    None => line.source.clone(),
+                }
+            };
+            let text = RichText::new(format!("{price_text} ({short})"));
+            let text = if line.stale {
+                text.color(crate::ui::theme::warn_color(ui))
+            } else {
+                text
+            };
+            ui.label(text).on_hover_text(format!(
+                "Price: {}{}",
+                line.summary(),
+                if line.stale {
+                    "\nStale: older than 5 min for a live price, 1 day for a bundled close."
+                } else {
+                    ""
+                }
+            ));
+        }
+        None => {
+            ui.label(price_text)
+                .on_hover_text("Price derived from the underlying's (lending rows).");
+        }
+    }
     right(ui, format!("{} USD", money(position.notional_usd)))
         .on_hover_text("Notional at the mark, in USD.");
     right(
