@@ -128,10 +128,19 @@ pub struct PriceLine {
 }
 
 impl PriceLine {
-    /// The provenance of `risk`'s price at `now_ms`.
+    /// The provenance of `risk`'s price at `now_ms`, stale past the default thresholds.
     pub fn of(risk: &PositionRisk, now_ms: i64) -> Option<Self> {
-        use crate::engine::PriceSource;
         use crate::market::board::{STALE_HISTORY_SECONDS, STALE_MARK_SECONDS};
+        Self::with_thresholds(risk, now_ms, (STALE_MARK_SECONDS, STALE_HISTORY_SECONDS))
+    }
+
+    /// The provenance of `risk`'s price, stale past `(live, bundled)` seconds.
+    pub fn with_thresholds(
+        risk: &PositionRisk,
+        now_ms: i64,
+        (stale_mark_s, stale_history_s): (i64, i64),
+    ) -> Option<Self> {
+        use crate::engine::PriceSource;
         let via = risk.price_via.as_ref().map(ToString::to_string);
         Some(match risk.price_source.as_ref()? {
             PriceSource::Manual { .. } => Self {
@@ -160,9 +169,9 @@ impl PriceLine {
             } => {
                 let age = (now_ms - venue_time_ms.unwrap_or(*fetched_at_ms)).max(0) / 1000;
                 let threshold = if *source == crate::market::Source::Bundle {
-                    STALE_HISTORY_SECONDS
+                    stale_history_s
                 } else {
-                    STALE_MARK_SECONDS
+                    stale_mark_s
                 };
                 Self {
                     source: source.key().to_owned(),

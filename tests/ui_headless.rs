@@ -252,6 +252,7 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
     fn refresh(
         &mut self,
         wanted: &[riskdeck::market::board::Wanted],
+        _settings: &riskdeck::app::market::FeedSettings,
         _cancel: &std::sync::atomic::AtomicBool,
         progress: &(dyn Fn(riskdeck::market::fetch::Progress) + Sync),
     ) -> riskdeck::market::board::Board {
@@ -347,4 +348,22 @@ fn refresh_now_updates_the_status_bar_and_a_position_price_without_blocking_fram
         btcusdt_mark(harness.state()),
         Some(before + decimal("1000"))
     );
+}
+
+#[test]
+fn settings_reorder_the_coin_sources() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    harness.get_by_label("Settings").click();
+    // A new window is laid out on its first frame and shown on the next.
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Source priority").is_some());
+    assert!(harness.query_by_label("1. Binance spot").is_some());
+    harness.get_all_by_label("Down").next().unwrap().click();
+    harness.run_steps(3);
+    assert!(harness.query_by_label("1. Coinbase").is_some());
+    assert!(harness.query_by_label("2. Binance spot").is_some());
 }

@@ -14,12 +14,24 @@ use crate::market::fetch::{Progress, now_ms};
 use crate::market::transport::{BaseUrls, HttpConfig, Transport};
 use crate::market::{ErrorKind, FetchError, Source};
 
+/// How the user set up the sources (Settings view).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FeedSettings {
+    /// Source order for coins and the stablecoin source.
+    pub plan: board::SourcePlan,
+    /// Base URL per source, replacing the venue's own (and the environment's).
+    pub base_urls: BaseUrls,
+}
+
 /// Where boards come from: the venues in the app, a fake in tests.
 pub trait PriceFeed: Send + 'static {
-    /// Fetches `wanted`, reporting progress; stops early when `cancel` is raised.
+    /// Fetches `wanted` as `settings` say, reporting progress; stops early when `cancel` is
+    /// raised.
     fn refresh(
         &mut self,
         wanted: &[Wanted],
+        settings: &FeedSettings,
         cancel: &AtomicBool,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Board;
@@ -28,21 +40,19 @@ pub trait PriceFeed: Send + 'static {
 }
 
 /// The real feed: the venues, the disk cache and the bundle.
+#[derive(Default)]
 pub struct LiveFeed {
     transport: Option<Transport>,
     transport_error: Option<String>,
+    /// The base URLs the client was made with.
     base_urls: BaseUrls,
 }
 
 impl LiveFeed {
-    /// A feed with base URL overrides from the settings; the HTTP client is created on the
-    /// worker thread at the first refresh.
-    pub fn new(base_urls: BaseUrls) -> Self {
-        Self {
-            transport: None,
-            transport_error: None,
-            base_urls,
-        }
+    /// A feed; the HTTP client is created on the worker thread at the first refresh, and
+    /// again when the base URLs change.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     fn cached() -> (Option<std::path::PathBuf>, cache::Cached) {
@@ -59,9 +69,15 @@ impl PriceFeed for LiveFeed {
     fn refresh(
         &mut self,
         wanted: &[Wanted],
+        settings: &FeedSettings,
         cancel: &AtomicBool,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Board {
+        if settings.base_urls != self.base_urls {
+            self.base_urls.clone_from(&settings.base_urls);
+            self.transport = None;
+            self.transport_error = None;
+        }
         if self.transport.is_none() && self.transport_error.is_none() {
             match Transport::new(HttpConfig::default(), &self.base_urls) {
                 Ok(transport) => self.transport = Some(transport),
@@ -80,7 +96,7 @@ impl PriceFeed for LiveFeed {
             });
             return board;
         };
-        let board = board::refresh(transport, wanted, None, &cached, cancel, progress);
+        let board = board::refresh(transport, wanted, &settings.plan, &cached, cancel, progress);
         if let Some(path) = path
             && let Err(e) = cache::save(&path, &board.entries, now_ms())
         {
@@ -99,6 +115,7 @@ enum Request {
         id: u64,
         wanted: Vec<Wanted>,
         offline: bool,
+        settings: FeedSettings,
     },
 }
 
@@ -139,6 +156,7 @@ impl MarketService {
                         id,
                         wanted,
                         offline,
+                        settings,
                     } = request;
                     let progress_tx = std::sync::Mutex::new(event_tx.clone());
                     let progress_ctx = ctx.clone();
@@ -151,7 +169,7 @@ impl MarketService {
                     let board = if offline {
                         feed.offline(&wanted)
                     } else {
-                        feed.refresh(&wanted, &worker_cancel, &progress)
+                        feed.refresh(&wanted, &settings, &worker_cancel, &progress)
                     };
                     if event_tx.send(Event::Done { id, board }).is_err() {
                         break;
@@ -176,7 +194,7 @@ impl MarketService {
     }
 
     /// Asks for a new board of `wanted` (from the bundle and cache only when `offline`).
-    pub fn refresh(&mut self, wanted: Vec<Wanted>, offline: bool) {
+    pub fn refresh(&mut self, wanted: Vec<Wanted>, offline: bool, settings: FeedSettings) {
         self.next_id += 1;
         self.cancel.store(false, Ordering::Relaxed);
         self.running = Some(self.next_id);
@@ -186,6 +204,7 @@ impl MarketService {
             id: self.next_id,
             wanted,
             offline,
+            settings,
         });
     }
 

@@ -8,6 +8,7 @@
 pub mod document;
 pub mod market;
 pub mod samples;
+pub mod settings;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -37,6 +38,12 @@ pub struct PersistedState {
     pub layout: egui_tiles::Tree<Pane>,
     /// Seconds between automatic price refreshes (0 = only on demand).
     pub refresh_interval_s: u64,
+    /// Source order and base URLs.
+    pub feed: market::FeedSettings,
+    /// Age (seconds) after which a live price is drawn as stale.
+    pub stale_mark_s: i64,
+    /// Age (seconds) after which a bundled or historical price is drawn as stale.
+    pub stale_history_s: i64,
 }
 
 impl Default for PersistedState {
@@ -47,6 +54,9 @@ impl Default for PersistedState {
             offline: false,
             layout: ui::default_tree(),
             refresh_interval_s: 60,
+            feed: market::FeedSettings::default(),
+            stale_mark_s: crate::market::board::STALE_MARK_SECONDS,
+            stale_history_s: crate::market::board::STALE_HISTORY_SECONDS,
         }
     }
 }
@@ -111,6 +121,8 @@ pub struct RiskDeckApp {
     wanted: Vec<crate::market::board::Wanted>,
     /// Whether the last refresh was offline (toggling refreshes).
     wanted_offline: bool,
+    /// The Settings window is shown.
+    settings_open: bool,
     dialog: Option<Dialog>,
     load_failure: Option<LoadFailure>,
     notice: Option<String>,
@@ -122,7 +134,7 @@ impl RiskDeckApp {
     /// Creates the app: restores the persisted state and opens `file`, else the most recent
     /// file, else a bundled sample.
     pub fn new(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>, offline: bool) -> Self {
-        let feed = market::LiveFeed::new(crate::market::transport::BaseUrls::new());
+        let feed = market::LiveFeed::new();
         Self::with_feed(cc, file, offline, Box::new(feed))
     }
 
@@ -147,6 +159,7 @@ impl RiskDeckApp {
             market: market::MarketService::new(cc.egui_ctx.clone(), feed),
             wanted: Vec::new(),
             wanted_offline: false,
+            settings_open: false,
             state,
             document: None,
             edits: FieldEdits::default(),
@@ -196,7 +209,11 @@ impl RiskDeckApp {
                 crate::market::board::wanted_by(d.portfolio(), library)
             });
         self.wanted_offline = self.state.offline;
-        self.market.refresh(self.wanted.clone(), self.state.offline);
+        self.market.refresh(
+            self.wanted.clone(),
+            self.state.offline,
+            self.state.feed.clone(),
+        );
     }
 
     /// Gives the latest board's prices to the open document.
@@ -565,6 +582,9 @@ impl RiskDeckApp {
                     ui::theme::apply(ui.ctx(), self.state.dark_mode);
                 }
                 ui.checkbox(&mut self.state.offline, "Offline (never use the network)");
+                if ui.button("Settings…").clicked() {
+                    self.settings_open = true;
+                }
                 if ui.button("Reset panel layout").clicked() {
                     self.state.layout = ui::default_tree();
                 }
@@ -693,6 +713,13 @@ impl RiskDeckApp {
         }
         ui.checkbox(&mut self.state.offline, "Offline")
             .on_hover_text("Never use the network: cached and bundled prices only.");
+        if ui
+            .button("Settings")
+            .on_hover_text("Source priority, refresh interval, staleness, base URLs.")
+            .clicked()
+        {
+            self.settings_open = true;
+        }
         let intervals = [(0, "off"), (30, "30 s"), (60, "1 min"), (300, "5 min")];
         let current = intervals
             .iter()
@@ -956,6 +983,10 @@ impl eframe::App for RiskDeckApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.market_tick(&ctx);
+        self.margin_view.stale_after_s = (self.state.stale_mark_s, self.state.stale_history_s);
+        if settings::settings_window(&ctx, &mut self.settings_open, &mut self.state) {
+            self.refresh_prices();
+        }
         let mut commands = self.shortcuts(&ctx);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));

@@ -55,10 +55,11 @@ fn build_board(
     if offline {
         return Ok(board::offline(wanted, now, &cached));
     }
+    let plan = only.map_or_else(board::SourcePlan::default, board::SourcePlan::only);
     let board = board::refresh(
         &transport()?,
         wanted,
-        only,
+        &plan,
         &cached,
         &AtomicBool::new(false),
         &|_| {},

@@ -362,12 +362,55 @@ fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
     }
 }
 
-/// Fetches the board: contracts at their venues, coins from Binance spot then Coinbase then
-/// CoinGecko, stablecoins from Kraken. `only` restricts coin prices to one source.
+/// Which sources price coins, in order, and which prices stablecoins. Contracts always
+/// come from their own venue first.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SourcePlan {
+    /// Coins: each source asked in turn for what the ones before it did not price.
+    pub coins: Vec<Source>,
+    /// USD stablecoins (USDT, USDC): against USD, so depegs show.
+    pub stablecoins: Source,
+}
+
+impl Default for SourcePlan {
+    fn default() -> Self {
+        Self {
+            coins: Self::COIN_SOURCES.to_vec(),
+            stablecoins: Source::Kraken,
+        }
+    }
+}
+
+impl SourcePlan {
+    /// The sources that can price a coin, default order first (price-apis.md §11).
+    pub const COIN_SOURCES: [Source; 3] =
+        [Source::BinanceSpot, Source::Coinbase, Source::CoinGecko];
+    /// Every source that can price a coin or stablecoin.
+    pub const ANY_COIN_SOURCE: [Source; 6] = [
+        Source::BinanceSpot,
+        Source::Coinbase,
+        Source::CoinGecko,
+        Source::Kraken,
+        Source::Bybit,
+        Source::Okx,
+    ];
+
+    /// Every coin and stablecoin from `source` alone (`riskdeck prices --source`).
+    pub fn only(source: Source) -> Self {
+        Self {
+            coins: vec![source],
+            stablecoins: source,
+        }
+    }
+}
+
+/// Fetches the board: contracts at their venues, coins from `plan`'s sources in order,
+/// stablecoins from its stablecoin source; then the cache, then the bundle.
 pub fn refresh(
     transport: &Transport,
     wanted: &[Wanted],
-    only: Option<Source>,
+    plan: &SourcePlan,
     cache: &Cached,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
@@ -380,20 +423,36 @@ pub fn refresh(
             Wanted::Contract { .. } => None,
         })
         .collect();
+    let job_at = |source: Source, coin: &str| {
+        if source == Source::Kraken && is_stable(coin) {
+            Some(stable_job(coin))
+        } else {
+            coin_job(source, coin)
+        }
+    };
     // Round 1: every contract at its venue, every coin at its first source.
     let mut jobs: Vec<Job> = contract_jobs(wanted);
-    let first = only.unwrap_or(Source::BinanceSpot);
-    let mut needs_usdt = false;
+    let mut usdt_quoted = false;
     for coin in &coins {
-        if is_stable(coin) && only.is_none() {
-            jobs.push(stable_job(coin));
-        } else if let Some(job) = coin_job(first, coin) {
-            needs_usdt |= first == Source::BinanceSpot;
+        let source = if is_stable(coin) {
+            Some(plan.stablecoins)
+        } else {
+            plan.coins.first().copied()
+        };
+        if let Some(job) = source.and_then(|s| job_at(s, coin)) {
+            usdt_quoted |= matches!(
+                source,
+                Some(Source::BinanceSpot | Source::Bybit | Source::Okx)
+            ) && !is_stable(coin);
             jobs.push(job);
         }
     }
-    if needs_usdt && !coins.contains(&"USDT") {
-        jobs.push(stable_job("USDT"));
+    // USDT-quoted coin prices need USDT's own price to be in USD.
+    if usdt_quoted
+        && !coins.contains(&"USDT")
+        && let Some(job) = job_at(plan.stablecoins, "USDT")
+    {
+        jobs.push(job);
     }
     merge(
         &mut board,
@@ -401,27 +460,25 @@ pub fn refresh(
         wanted,
     );
     // Later rounds: what is still unpriced, at the next source.
-    if only.is_none() {
-        for next in [Source::Coinbase, Source::CoinGecko] {
-            let left: Vec<&str> = coins
-                .iter()
-                .copied()
-                .filter(|c| board.get(c).is_none() && !is_stable(c))
-                .collect();
-            if left.is_empty() {
-                break;
-            }
-            let jobs = if next == Source::CoinGecko {
-                coingecko_job(&left).into_iter().collect()
-            } else {
-                left.iter().filter_map(|c| coin_job(next, c)).collect()
-            };
-            merge(
-                &mut board,
-                fetch_all(transport, jobs, cancel, progress),
-                wanted,
-            );
+    for next in plan.coins.iter().skip(1).copied() {
+        let left: Vec<&str> = coins
+            .iter()
+            .copied()
+            .filter(|c| board.get(c).is_none() && !is_stable(c))
+            .collect();
+        if left.is_empty() {
+            break;
         }
+        let jobs = if next == Source::CoinGecko {
+            coingecko_job(&left).into_iter().collect()
+        } else {
+            left.iter().filter_map(|c| job_at(next, c)).collect()
+        };
+        merge(
+            &mut board,
+            fetch_all(transport, jobs, cancel, progress),
+            wanted,
+        );
     }
     // Then the last cached prices, then the bundled closes: their ages mark them stale.
     from_cache(&mut board, wanted, cache);

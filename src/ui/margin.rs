@@ -49,6 +49,8 @@ pub struct MarginView {
     pub ascending: bool,
     /// Accounts (by index) whose positions are shown.
     pub expanded: BTreeSet<usize>,
+    /// Ages (seconds) past which live and bundled prices are drawn as stale (from Settings).
+    pub stale_after_s: (i64, i64),
 }
 
 impl Default for MarginView {
@@ -57,6 +59,10 @@ impl Default for MarginView {
             sort: SortColumn::File,
             ascending: true,
             expanded: BTreeSet::new(),
+            stale_after_s: (
+                crate::market::board::STALE_MARK_SECONDS,
+                crate::market::board::STALE_HISTORY_SECONDS,
+            ),
         }
     }
 }
@@ -375,7 +381,7 @@ fn account_row(
             .iter()
             .filter(|p| p.account_index == account.index)
         {
-            position_row(ui, position);
+            position_row(ui, position, view.stale_after_s);
         }
     }
 }
@@ -393,7 +399,7 @@ fn position_hover(position: &PositionRisk) -> String {
     lines.join("\n")
 }
 
-fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
+fn position_row(ui: &mut egui::Ui, position: &PositionRisk, stale_after_s: (i64, i64)) {
     let hover = position_hover(position);
     ui.label(format!(
         "      {} {} {}",
@@ -402,7 +408,11 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
         if position.approximate { "~" } else { "" }
     ))
     .on_hover_text(&hover);
-    let provenance = crate::report::PriceLine::of(position, crate::market::fetch::now_ms());
+    let provenance = crate::report::PriceLine::with_thresholds(
+        position,
+        crate::market::fetch::now_ms(),
+        stale_after_s,
+    );
     let price_text = format!(
         "size {} @ mark {}",
         group_thousands(position.size),
@@ -428,7 +438,8 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk) {
                 "Price: {}{}",
                 line.summary(),
                 if line.stale {
-                    "\nStale: older than 5 min for a live price, 1 day for a bundled close."
+                    "\nStale: older than the thresholds in Settings (default 5 min for a live \
+                     price, 1 day for a bundled close)."
                 } else {
                     ""
                 }
