@@ -615,3 +615,55 @@ fn leverage_above_the_tier_maximum_is_a_validation_error() {
         problems[0].message
     );
 }
+
+#[test]
+fn option_exposure_uses_the_published_delta() {
+    // Deribit: short 10 BTC puts (delta -0.30 each, as a venue would publish) and a short
+    // perpetual of 20,000 USD at 100,000 USD entry.
+    let p = portfolio(
+        r#"(label: "d", venue: Deribit, margin_mode: Cross,
+            collateral: [(asset: "BTC", amount: "5")],
+            positions: [
+              Option(symbol: "BTC-26DEC25-95000-P", underlying: "BTC", right: Put,
+                     strike: "95000", expiry: "2025-12-26", size: "-10", contract_size: "1",
+                     settlement: Inverse),
+              Perpetual(symbol: "BTC-PERPETUAL", underlying: "BTC", settlement: Inverse,
+                        size: "-2000", contract_size: "10", entry_price: "100000"),
+            ])"#,
+        &[("BTC", "100000"), ("BTC-26DEC25-95000-P", "2500")],
+    );
+    let mut market = riskdeck::engine::MarketSnapshot::from_overrides(&p);
+    let without = riskdeck::engine::analyze(&p, &market, library());
+    assert!(
+        without
+            .excluded
+            .iter()
+            .any(|e| e.path == "accounts[0].positions[0]"),
+        "no delta: left out"
+    );
+    market
+        .option_delta
+        .insert("BTC-26DEC25-95000-P".to_owned(), (dec!(-0.30), "Deribit"));
+    let with = riskdeck::engine::analyze(&p, &market, library());
+    let btc = with
+        .exposures
+        .iter()
+        .find(|e| e.underlying == "BTC")
+        .unwrap();
+    // By hand: collateral 5 BTC
+    //   + short puts: -10 × 1 × (-0.30) = +3 BTC
+    //   + perpetual: -2000 × 10 USD / 100,000 USD = -0.2 BTC
+    //   = 7.8 BTC net.
+    assert_eq!(btc.net_size, dec!(7.8));
+    assert!(
+        with.assumptions
+            .iter()
+            .any(|a| a.contains("deltas Deribit"))
+    );
+    assert!(
+        !with
+            .excluded
+            .iter()
+            .any(|e| e.path == "accounts[0].positions[0]" && e.reason.contains("exposure"))
+    );
+}

@@ -156,6 +156,7 @@ fn analyze_priced(portfolio: &Portfolio, market: &MarketSnapshot) -> MarginRepor
             .or_insert_with(|| quote.clone());
     }
     combined.daily_vol.clone_from(&market.daily_vol);
+    combined.option_delta.clone_from(&market.option_delta);
     analyze(portfolio, &combined, crate::model::params::library())
 }
 

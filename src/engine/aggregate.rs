@@ -22,7 +22,7 @@ const MODEST_MOVE_PCT: f64 = 25.0;
 ///
 /// Inverse contracts: the account's USD value changes by `side × Q / EP` per dollar of price,
 /// so their delta in coins is `Q / EP`, not `Q / mark`.
-fn coin_delta(position: &Position) -> Option<Decimal> {
+fn coin_delta(position: &Position, market: &MarketSnapshot) -> Option<Decimal> {
     let leveraged = |settlement: Settlement, size: Decimal, cs: Option<Decimal>, entry: Decimal| {
         let units = cs.map_or(size, |cs| size * cs);
         match settlement {
@@ -36,7 +36,11 @@ fn coin_delta(position: &Position) -> Option<Decimal> {
         Position::Borrow(l) => Some(-l.amount),
         Position::Perpetual(p) => leveraged(p.settlement, p.size, p.contract_size, p.entry_price),
         Position::Future(f) => leveraged(f.settlement, f.size, f.contract_size, f.entry_price),
-        Position::Option(_) => None,
+        // A published delta per unit of the underlying, times the units held.
+        Position::Option(o) => market
+            .option_delta
+            .get(&o.symbol.to_ascii_uppercase())
+            .map(|(delta, _)| *delta * o.size * o.contract_size),
     }
 }
 
@@ -70,6 +74,7 @@ pub fn aggregate(
     }
     let mut run: Option<Run> = None;
     let mut left_out = Vec::new();
+    let mut option_sources = std::collections::BTreeSet::new();
     for row in &report.positions {
         let same_run = run.as_ref().is_some_and(|r| {
             r.account == row.account_index && Arc::ptr_eq(&r.underlying, &row.underlying)
@@ -111,15 +116,21 @@ pub fn aggregate(
         else {
             continue;
         };
-        match coin_delta(position) {
+        match coin_delta(position, market) {
             Some(coins) => {
                 current.net_coins += coins;
                 current.gross_coins += coins.abs();
+                if let Position::Option(o) = position
+                    && let Some((_, venue)) =
+                        market.option_delta.get(&o.symbol.to_ascii_uppercase())
+                {
+                    option_sources.insert(*venue);
+                }
             }
             None => left_out.push(Excluded {
                 path: position_path(row.account_index, row.position_index),
-                reason: "left out of exposure: an option's delta needs an implied volatility, \
-                         which is not known yet (its value and margin are counted)"
+                reason: "left out of exposure: no venue delta for this option yet (refresh \
+                         prices online; its value and margin are counted)"
                     .to_owned(),
             }),
         }
@@ -136,6 +147,12 @@ pub fn aggregate(
         );
     }
     report.excluded.append(&mut left_out);
+    for venue in option_sources {
+        report.assumptions.push(format!(
+            "Option exposure uses the deltas {venue} publishes (from its mark implied \
+             volatility): they change as prices and volatility move."
+        ));
+    }
     for (index, account) in portfolio.accounts.iter().enumerate() {
         for collateral in &account.collateral {
             if library.stablecoin(&collateral.asset).is_some() {

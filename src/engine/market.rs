@@ -53,6 +53,9 @@ pub struct MarketSnapshot {
     pub prices: BTreeMap<String, Quote>,
     /// Daily volatility (standard deviation of daily log returns) per underlying, when known.
     pub daily_vol: BTreeMap<String, f64>,
+    /// Option deltas per unit of the underlying, as a venue publishes them (keyed by upper-case
+    /// symbol), with the venue's name for the assumption line.
+    pub option_delta: BTreeMap<String, (Decimal, &'static str)>,
 }
 
 impl MarketSnapshot {

@@ -144,6 +144,8 @@ pub struct Board {
     pub cache_saved_at_ms: Option<i64>,
     /// Instruments nothing could price.
     pub missing: Vec<String>,
+    /// Option marks, implied volatilities and Greeks the venues sent.
+    pub options: Vec<super::types::OptionQuote>,
 }
 
 impl Board {
@@ -258,6 +260,14 @@ impl Board {
                     },
                 },
             );
+        }
+        for quote in &self.options {
+            if let Some(delta) = quote.delta {
+                snapshot.option_delta.insert(
+                    quote.instrument.to_ascii_uppercase(),
+                    (delta, quote.source.display_name()),
+                );
+            }
         }
         snapshot
     }
@@ -697,6 +707,13 @@ fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
             via: None,
         });
     }
+    board.options.extend(
+        outcome
+            .snapshot
+            .options
+            .into_iter()
+            .filter(|o| names.contains(o.instrument.as_str())),
+    );
     board.errors.extend(outcome.errors);
     board.venues.extend(outcome.venues);
 }
