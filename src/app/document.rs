@@ -1,6 +1,7 @@
 //! The open portfolio with its undo history and saved state (no UI, no I/O).
 
 use crate::engine::{MarginReport, MarketSnapshot, analyze};
+use crate::market::board::{Wanted, wanted_by};
 use std::path::PathBuf;
 
 use crate::model::Portfolio;
@@ -29,6 +30,8 @@ pub struct Document {
     analysis: MarginReport,
     /// Prices from the market board (venues, cache or bundle), without the file's own.
     market: MarketSnapshot,
+    /// What the portfolio needs priced, kept current on every edit.
+    wanted: Vec<Wanted>,
 }
 
 impl Document {
@@ -43,9 +46,11 @@ impl Document {
         let issues = validate(&portfolio);
         let market = MarketSnapshot::default();
         let analysis = analyze_priced(&portfolio, &market);
+        let wanted = wanted_by(&portfolio, crate::model::params::library());
         Self {
             analysis,
             market,
+            wanted,
             path,
             display_name,
             stamp,
@@ -137,6 +142,12 @@ impl Document {
         // The engine takes about a millisecond per thousand positions (benches/margin.rs),
         // so it runs on every edit rather than on a worker thread.
         self.analysis = analyze_priced(&self.portfolio, &self.market);
+        self.wanted = wanted_by(&self.portfolio, crate::model::params::library());
+    }
+
+    /// What the portfolio needs priced (contracts and coins).
+    pub fn wanted(&self) -> &[Wanted] {
+        &self.wanted
     }
 
     /// Uses new market prices (the file's manual prices still win) and recomputes.

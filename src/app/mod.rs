@@ -201,13 +201,10 @@ impl RiskDeckApp {
 
     /// Asks for fresh prices of the open portfolio (or the watch list).
     pub fn refresh_prices(&mut self) {
-        let library = crate::model::params::library();
         self.wanted = self
             .document
             .as_ref()
-            .map_or_else(crate::market::board::watch_list, |d| {
-                crate::market::board::wanted_by(d.portfolio(), library)
-            });
+            .map_or_else(crate::market::board::watch_list, |d| d.wanted().to_vec());
         self.wanted_offline = self.state.offline;
         self.market.refresh(
             self.wanted.clone(),
@@ -235,20 +232,18 @@ impl RiskDeckApp {
         if self.market.is_busy() {
             return;
         }
-        let library = crate::model::params::library();
-        let wanted = self
-            .document
-            .as_ref()
-            .map_or_else(crate::market::board::watch_list, |d| {
-                crate::market::board::wanted_by(d.portfolio(), library)
-            });
+        // The document keeps its list current on every edit; comparing it costs no work.
+        let wanted_changed = match &self.document {
+            Some(document) => document.wanted() != self.wanted.as_slice(),
+            None => self.wanted != crate::market::board::watch_list(),
+        };
         let interval = std::time::Duration::from_secs(self.state.refresh_interval_s);
         let due = self.market.last_started.is_none_or(|started| {
             !self.state.offline
                 && self.state.refresh_interval_s > 0
                 && started.elapsed() >= interval
         });
-        if wanted != self.wanted || self.wanted_offline != self.state.offline || due {
+        if wanted_changed || self.wanted_offline != self.state.offline || due {
             self.refresh_prices();
         } else if !self.state.offline
             && self.state.refresh_interval_s > 0

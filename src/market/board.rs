@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use rust_decimal::Decimal;
 
 use super::cache::Cached;
-use super::error::{ErrorKind, FetchError};
+use super::error::FetchError;
 use super::fetch::{Job, Outcome, Progress, VenueReport, fetch_all, now_ms};
 use super::source::Source;
 use super::transport::Transport;
@@ -716,19 +716,4 @@ fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
     );
     board.errors.extend(outcome.errors);
     board.venues.extend(outcome.venues);
-}
-
-/// An error for a source that offline mode keeps closed.
-pub fn offline_error(source: Source) -> FetchError {
-    FetchError {
-        source,
-        endpoint: "",
-        kind: ErrorKind::Offline,
-        message: "offline mode: no request sent".to_owned(),
-    }
-}
-
-/// Now, for callers that build boards.
-pub fn now() -> i64 {
-    now_ms()
 }
