@@ -667,3 +667,67 @@ fn option_exposure_uses_the_published_delta() {
             .any(|e| e.path == "accounts[0].positions[0]" && e.reason.contains("exposure"))
     );
 }
+
+/// A portfolio big enough for the two-thread pass (every sample's accounts, repeated until
+/// there are at least 200 positions) gives exactly what each account gives on its own, in
+/// file order.
+#[test]
+fn the_parallel_pass_matches_account_by_account() {
+    let mut big: Option<Portfolio> = None;
+    for name in [
+        "leveraged-long",
+        "basis-trade",
+        "options-book",
+        "retail-alts",
+    ] {
+        let text = std::fs::read_to_string(format!("portfolios/{name}.ron")).unwrap();
+        let sample = parse_portfolio(&text).unwrap();
+        match &mut big {
+            None => big = Some(sample),
+            Some(big) => {
+                big.accounts.extend(sample.accounts);
+                big.price_overrides.extend(sample.price_overrides);
+            }
+        }
+    }
+    let mut big = big.unwrap();
+    let base = big.accounts.clone();
+    while big
+        .accounts
+        .iter()
+        .map(|a| a.positions.len())
+        .sum::<usize>()
+        < 200
+    {
+        big.accounts.extend(base.iter().cloned());
+    }
+    let together = analyze_with_file_prices(&big);
+    assert_eq!(together.accounts.len(), big.accounts.len());
+    let mut positions = together.positions.iter();
+    for (index, account) in big.accounts.iter().enumerate() {
+        let mut alone = big.clone();
+        alone.accounts = vec![account.clone()];
+        let report = analyze_with_file_prices(&alone);
+        let joint = &together.accounts[index];
+        assert_eq!(joint.index, index);
+        assert_eq!(joint.label, report.accounts[0].label);
+        assert_eq!(joint.equity_usd, report.accounts[0].equity_usd);
+        assert_eq!(
+            joint.maintenance_margin_usd,
+            report.accounts[0].maintenance_margin_usd
+        );
+        assert_eq!(
+            joint.liquidation_move_pct,
+            report.accounts[0].liquidation_move_pct
+        );
+        for single in &report.positions {
+            let joint = positions.next().unwrap();
+            assert_eq!(joint.account_index, index);
+            assert_eq!(joint.position_index, single.position_index);
+            assert_eq!(joint.liquidation_price, single.liquidation_price);
+            assert_eq!(joint.maintenance_margin, single.maintenance_margin);
+            assert_eq!(joint.unrealized_pnl, single.unrealized_pnl);
+        }
+    }
+    assert!(positions.next().is_none());
+}

@@ -2,6 +2,7 @@
 
 use proptest::prelude::*;
 use riskdeck::engine::margin::binance;
+use riskdeck::engine::margin::leg::FastTiers;
 use riskdeck::model::Settlement;
 use riskdeck::model::Venue;
 use riskdeck::model::params::{TierTable, library};
@@ -137,6 +138,58 @@ proptest! {
         if published > Decimal::ZERO {
             let solved = leg.solve_price(im, Decimal::ZERO, true).unwrap();
             prop_assert!((solved - published).abs() <= Decimal::new(1, 18), "{solved} vs {published}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Starting the exact search where an `f64` solve lands never changes the answer: the
+    /// guided solve equals the plain one on every tier of the linear and inverse tables,
+    /// including well-funded cross legs whose liquidation price lies tiers away from the mark.
+    #[test]
+    fn the_f64_tier_guess_never_changes_the_liquidation_price(
+        entry in price(), mark in price(), size in size(), contracts in 1i64..50_000,
+        budget in -2_000_000i64..20_000_000, coin_budget in -20i64..400,
+    ) {
+        let linear = binance::leg(btcusdt(), Settlement::Linear, size, Decimal::ONE, entry, mark);
+        let fast = FastTiers::of(&linear.rule);
+        prop_assert!(fast.is_some());
+        let budget = Decimal::from(budget);
+        prop_assert_eq!(
+            linear.solve_price_with(budget, Decimal::ZERO, fast.as_ref()),
+            linear.solve_price(budget, Decimal::ZERO, true)
+        );
+        let signed = if size.is_sign_negative() { -Decimal::from(contracts) } else { Decimal::from(contracts) };
+        let inverse = binance::leg(coinm_btc(), Settlement::Inverse, signed, Decimal::ONE_HUNDRED, entry, mark);
+        let fast = FastTiers::of(&inverse.rule);
+        let coin_budget = Decimal::from(coin_budget);
+        prop_assert_eq!(
+            inverse.solve_price_with(coin_budget, Decimal::ZERO, fast.as_ref()),
+            inverse.solve_price(coin_budget, Decimal::ZERO, true)
+        );
+    }
+
+    /// When the solver finds no liquidation price (it stops after the first tier's line has no
+    /// positive root), equity minus maintenance margin really keeps one sign: checked on a
+    /// grid from 1 % to 100× the entry, across every tier of the table.
+    #[test]
+    fn no_liquidation_price_means_the_margin_never_runs_out(
+        entry in price(), size in size(), budget in -2_000_000i64..20_000_000,
+    ) {
+        let leg = binance::leg(btcusdt(), Settlement::Linear, size, Decimal::ONE, entry, entry);
+        let budget = Decimal::from(budget);
+        if leg.solve_price(budget, Decimal::ZERO, true).is_none() {
+            let surplus = |p: Decimal| budget + leg.upnl(p) - leg.maintenance_margin(p);
+            let first = surplus(entry / Decimal::ONE_HUNDRED);
+            for step in 1..=200i64 {
+                // Prices from 0.01 × entry to 100 × entry, geometrically spaced (×1.0471).
+                let factor = Decimal::try_from(1.047_128_548_050_9_f64.powi(i32::try_from(step).unwrap())).unwrap();
+                let p = entry / Decimal::ONE_HUNDRED * factor;
+                prop_assert_eq!(surplus(p).is_sign_negative(), first.is_sign_negative(),
+                    "sign changes at {} (budget {}, size {})", p, budget, size);
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod margin;
 pub mod market;
 pub mod result;
 
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::Portfolio;
 use crate::model::params::ParameterLibrary;
@@ -27,9 +27,9 @@ const PARALLEL_MIN_POSITIONS: usize = 200;
 /// Runs the margin engine over every account, then the cross-venue aggregation.
 ///
 /// Accounts are independent until aggregation, so a large portfolio's accounts are analyzed
-/// in parallel on rayon's pool (the GUI recomputes on every edit; accounts differ in cost, so
-/// work stealing balances them). The result is identical to the sequential pass, in file
-/// order.
+/// on two threads, this one and one of rayon's (the GUI recomputes on every edit; accounts
+/// differ in cost, so both take the next account when done). The result is identical to the
+/// sequential pass, in file order.
 pub fn analyze(
     portfolio: &Portfolio,
     market: &MarketSnapshot,
@@ -39,18 +39,33 @@ pub fn analyze(
     let positions: usize = accounts.iter().map(|a| a.positions.len()).sum();
     let mut report = MarginReport::default();
     if positions >= PARALLEL_MIN_POSITIONS && accounts.len() > 1 {
-        let parts: Vec<MarginReport> = accounts
-            .par_iter()
-            .with_max_len(1)
-            .enumerate()
-            .map(|(index, account)| {
+        // This thread and one pool thread take accounts from a shared counter, heaviest
+        // first, so the last account to finish is a small one. Working here (rather
+        // than handing every account to the pool and sleeping) saves a wake-up per pass.
+        let mut order: Vec<usize> = (0..accounts.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(accounts[i].positions.len()));
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut context = margin::Context::new(library, market);
+            let mut done = Vec::new();
+            while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let mut part = MarginReport::default();
-                let mut context = margin::Context::new(library, market);
-                margin::analyze_account(&mut context, index, account, &mut part);
-                part
-            })
-            .collect();
-        for part in parts {
+                margin::analyze_account(&mut context, index, &accounts[index], &mut part);
+                done.push((index, part));
+            }
+            done
+        };
+        let mut helped = Vec::new();
+        let mut parts = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| helped = work());
+            work()
+        });
+        parts.append(&mut helped);
+        parts.sort_by_key(|(index, _)| *index);
+        report
+            .positions
+            .reserve(parts.iter().map(|(_, p)| p.positions.len()).sum());
+        for (_, part) in parts {
             report.append(part);
         }
     } else {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::leg::{Leg, MarginRule, Regime};
+use super::leg::{FastTiers, Leg, MarginRule, Regime};
 use super::{
     Context, ResolvedRule, bybit, deribit, distance_pct, distance_sigma, margin_ratio,
     margin_ratio_definition, mode_note, position_path, resolve_rule, side_of,
@@ -42,6 +42,8 @@ struct Instrument<'a> {
     via_underlying: bool,
     /// `mark` in `f64`, for the uniform-move search.
     mark_f64: f64,
+    /// `1 / mark` for inverse contracts (0 for linear ones).
+    inv_mark: Decimal,
     resolved: ResolvedRule<'a>,
     /// Tier table in `f64` for the uniform-move search (notional-based tables only).
     fast_tiers: Option<Rc<FastTiers>>,
@@ -261,12 +263,12 @@ pub fn analyze_derivatives<'a>(
                 instrument.underlying_usd,
             ),
         };
-        let leg = Leg::new(
+        let leg = Leg::with_reciprocal_mark(
             settlement,
             size,
             contract_size,
             entry,
-            instrument.mark,
+            (instrument.mark, instrument.inv_mark),
             instrument.resolved.rule.clone(),
         );
         let pool_leg = PoolLeg {
@@ -446,7 +448,11 @@ pub fn analyze_derivatives<'a>(
                 );
                 (prices.map(|p| p.0), prices.map(|p| p.1))
             } else {
-                let lp = leg.solve_price(others_equity, others_mm, true);
+                let lp = leg.solve_price_with(
+                    others_equity,
+                    others_mm,
+                    instrument.fast_tiers.as_deref(),
+                );
                 // Bybit publishes bankruptcy prices; the other venues do not show one.
                 let bp = matches!(account.venue, Venue::BybitLinear | Venue::BybitInverse)
                     .then(|| leg.solve_price(others_equity, Decimal::ZERO, false))
@@ -780,6 +786,11 @@ fn instrument_of<'a>(
         price_source,
         via_underlying,
         mark_f64: f(mark),
+        inv_mark: if settlement == Settlement::Inverse {
+            super::leg::reciprocal(mark)
+        } else {
+            Decimal::ZERO
+        },
         resolved,
         fast_tiers,
     }))
@@ -909,34 +920,6 @@ fn add_option(
     });
 }
 
-/// A notional-based tier table in `f64` (caps, rates incl. fee, maintenance amounts), built
-/// once per contract for the uniform-move search.
-struct FastTiers {
-    caps: Vec<f64>,
-    rates: Vec<f64>,
-    cums: Vec<f64>,
-}
-
-impl FastTiers {
-    fn of(rule: &MarginRule<'_>) -> Option<Self> {
-        let MarginRule::Tiered {
-            table, cum, fee, ..
-        } = rule
-        else {
-            return None;
-        };
-        (table.basis == TierBasis::Notional).then(|| FastTiers {
-            caps: rule
-                .tiers()
-                .iter()
-                .map(|t| t.cap.map_or(f64::INFINITY, f))
-                .collect(),
-            rates: rule.tiers().iter().map(|t| f(t.mmr + fee)).collect(),
-            cums: cum.iter().map(|c| f(*c)).collect(),
-        })
-    }
-}
-
 /// f64 model of one leg's maintenance margin, for the uniform-move search.
 enum MmModel {
     Constant(f64),
@@ -954,7 +937,7 @@ struct FastLeg {
 }
 
 fn f(value: Decimal) -> f64 {
-    value.to_f64().unwrap_or(0.0)
+    super::leg::to_f64(value)
 }
 
 impl FastLeg {
