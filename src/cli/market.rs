@@ -10,8 +10,9 @@ use serde_json::json;
 use super::print_json;
 use crate::market::board::{self, Board, STALE_HISTORY_SECONDS, STALE_MARK_SECONDS, Wanted};
 use crate::market::fetch::now_ms;
+use crate::market::history::{self, History, HistoryRequest, Origin};
 use crate::market::transport::{BaseUrls, HttpConfig, Transport};
-use crate::market::{Candle, FetchError, Interval, Source, binance, bundle, cache};
+use crate::market::{FetchError, Interval, Source, bundle, cache};
 use crate::model::io::load_file;
 
 /// A decimal as an exact JSON number (serde_json keeps its digits with
@@ -222,45 +223,64 @@ pub fn history(
         .and_hms_opt(23, 59, 59)
         .map_or(0, |t| t.and_utc().timestamp_millis() + 999);
     let asset = bundle::base_asset(symbol);
-    let mut errors: Vec<FetchError> = Vec::new();
-    let mut fetched: Option<Vec<Candle>> = None;
-    if !offline {
-        match fetch_binance(&asset, interval, start_ms, end_ms) {
-            Ok(candles) => fetched = Some(candles),
-            Err(error) => errors.push(error),
-        }
-    }
-    let (source, quote, candles) = match fetched {
-        Some(candles) => (Source::BinanceSpot, "USDT", candles),
-        None => match bundle::series(&asset, interval) {
-            Some(series) => (
-                Source::Bundle,
-                series.quote,
-                bundle::range(&asset, interval, start_ms, end_ms).unwrap_or_default(),
-            ),
-            None => {
-                let message = format!(
-                    "no history for {asset}: the bundle holds {} ({} for crash windows only)",
-                    bundle::assets().collect::<Vec<_>>().join(", "),
-                    Interval::Hour1.name()
-                );
-                if json_out {
-                    print_json(&json!({
-                        "symbol": asset, "candles": [], "source": null,
-                        "errors": errors.iter().map(error_json).collect::<Vec<_>>(),
-                        "message": message,
-                    }))?;
-                } else {
-                    eprintln!("riskdeck: {message}");
-                    for error in &errors {
-                        eprintln!("error: {error}");
-                    }
-                }
-                return Ok(false);
-            }
-        },
+    let request = HistoryRequest {
+        asset: asset.clone(),
+        interval,
+        start_ms,
+        end_ms,
     };
+    let transport = if offline { None } else { Some(transport()?) };
+    let cache_dir = cache::cache_dir();
+    let cancel = AtomicBool::new(false);
     let now = now_ms();
+    let found = history::load(
+        &request,
+        transport.as_ref(),
+        cache_dir.as_deref(),
+        now,
+        &cancel,
+    );
+    let found = match found {
+        Ok(found) => found,
+        Err((errors, warnings)) => {
+            let message = format!(
+                "no history for {asset}: {}the bundle holds {} ({} for crash windows only)",
+                if offline {
+                    "nothing cached; "
+                } else {
+                    "no venue answered and nothing is cached; "
+                },
+                bundle::assets().collect::<Vec<_>>().join(", "),
+                Interval::Hour1.name()
+            );
+            if json_out {
+                print_json(&json!({
+                    "symbol": asset, "candles": [], "source": null, "origin": null,
+                    "errors": errors.iter().map(error_json).collect::<Vec<_>>(),
+                    "warnings": warnings,
+                    "message": message,
+                }))?;
+            } else {
+                for warning in &warnings {
+                    eprintln!("riskdeck: warning: {warning}");
+                }
+                eprintln!("riskdeck: {message}");
+                for error in &errors {
+                    eprintln!("error: {error}");
+                }
+            }
+            return Ok(false);
+        }
+    };
+    let History {
+        source,
+        origin,
+        quote,
+        candles,
+        errors,
+        warnings,
+        note,
+    } = found;
     let newest_age_s = candles
         .last()
         .map(|c| (now - (c.open_time_ms + interval.millis())).max(0) / 1000);
@@ -270,6 +290,7 @@ pub fn history(
             "quote": quote,
             "interval": interval.name(),
             "source": source.key(),
+            "origin": origin.name(),
             "data_as_of": (source == Source::Bundle).then_some(bundle::AS_OF),
             "stale": newest_age_s.is_some_and(|age| age > STALE_HISTORY_SECONDS),
             "candles": candles.iter().map(|c| json!({
@@ -278,16 +299,28 @@ pub fn history(
                 "close": num(c.close), "volume": num(c.volume), "closed": c.closed,
             })).collect::<Vec<_>>(),
             "errors": errors.iter().map(error_json).collect::<Vec<_>>(),
+            "warnings": warnings,
+            "note": note,
         }))?;
     } else {
+        for warning in &warnings {
+            eprintln!("riskdeck: warning: {warning}");
+        }
+        for error in &errors {
+            eprintln!("error: {error}");
+        }
+        let from_where = match origin {
+            Origin::Venue => source.display_name().to_owned(),
+            Origin::Cache => format!("the cache of {}", source.display_name()),
+            Origin::Bundle => format!("the bundled history (as of {})", bundle::AS_OF),
+        };
         println!(
-            "{asset}/{quote} {} candles from {} ({} rows)",
+            "{asset}/{quote} {} candles from {from_where} ({} rows)",
             interval.name(),
-            source.display_name(),
             candles.len()
         );
-        for error in &errors {
-            eprintln!("error: {error} — using the bundled history");
+        if let Some(note) = &note {
+            println!("note: {note}");
         }
         for c in &candles {
             println!(
@@ -303,48 +336,6 @@ pub fn history(
         }
     }
     Ok(true)
-}
-
-/// Binance spot klines of `asset`/USDT between two times, 1000 per request.
-fn fetch_binance(
-    asset: &str,
-    interval: Interval,
-    start_ms: i64,
-    end_ms: i64,
-) -> Result<Vec<Candle>, FetchError> {
-    let transport = transport().map_err(|e| FetchError {
-        source: Source::BinanceSpot,
-        endpoint: "/api/v3/klines",
-        kind: crate::market::ErrorKind::Connect,
-        message: e.to_string(),
-    })?;
-    let cancel = AtomicBool::new(false);
-    let symbol = format!("{asset}USDT");
-    let mut candles: Vec<Candle> = Vec::new();
-    let mut from = start_ms;
-    while from <= end_ms {
-        let request = binance::klines(
-            Source::BinanceSpot,
-            binance::KlineSeries::Trades,
-            &symbol,
-            interval,
-            from,
-            end_ms,
-            1000,
-        );
-        let fetched_at = now_ms();
-        let page = transport.fetch(&request, &cancel, |b| binance::parse_klines(b, fetched_at))?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        from = last.open_time_ms + interval.millis();
-        let full = page.len() >= 1000;
-        candles.extend(page);
-        if !full {
-            break;
-        }
-    }
-    Ok(candles)
 }
 
 /// The report of `portfolio` priced from the board: fetched marks, or the bundled history

@@ -145,10 +145,16 @@ pub fn save(path: &Path, entries: &[Entry], now_ms: i64) -> std::io::Result<()> 
             })
             .collect(),
     };
+    write_atomic(path, &serde_json::to_vec(&file)?)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path` (creating the
+/// folder), so a crash mid-write leaves the previous file intact.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&mut temp, &file)?;
+    temp.write_all(bytes)?;
     temp.flush()?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())

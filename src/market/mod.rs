@@ -20,6 +20,7 @@ pub mod coingecko;
 pub mod deribit;
 pub mod error;
 pub mod fetch;
+pub mod history;
 pub mod hyperliquid;
 pub mod json;
 pub mod kraken;
