@@ -515,6 +515,8 @@ fn prices_of_leveraged_long_come_from_each_venue_with_source_age_and_manual_flag
     assert_eq!(btc_perp["manual"], false);
     assert_eq!(btc_perp["stale"], false);
     assert!(btc_perp["age_seconds"].as_i64().unwrap() < 60);
+    // The current funding rate comes with the mark (premiumIndex `lastFundingRate`).
+    assert_eq!(btc_perp["funding_rate"], serde_json::json!(0.0001));
     let eth_perp = entry(&json, "ETHUSDT");
     assert_eq!(eth_perp["stale"], true);
     assert!(eth_perp["age_seconds"].as_i64().unwrap() >= 3600);

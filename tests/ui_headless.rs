@@ -281,6 +281,7 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
             fetched_at_ms: now,
             manual: false,
             via: None,
+            funding_rate: Some(decimal("0.0001")),
         });
         board.venues.insert(
             Source::BinanceFutures,
@@ -347,6 +348,13 @@ fn refresh_now_updates_the_status_bar_and_a_position_price_without_blocking_fram
     assert_eq!(
         btcusdt_mark(harness.state()),
         Some(before + decimal("1000"))
+    );
+    // Expanding the Binance account shows the fed funding rate beside the BTCUSDT mark.
+    harness.get_all_by_label("+").next().unwrap().click();
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label_contains("funding 0.01 %").is_some(),
+        "the funding rate is shown"
     );
 }
 

@@ -221,6 +221,11 @@ impl RiskDeckApp {
         let mut snapshot = board.market_snapshot(None, crate::model::params::library());
         snapshot.daily_vol = crate::market::board::bundled_daily_vols();
         document.set_market(snapshot);
+        self.margin_view.funding_rates = board
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.instrument.to_ascii_uppercase(), e.funding_rate?)))
+            .collect();
     }
 
     /// Takes finished refreshes and starts new ones: when the portfolio needs instruments the

@@ -136,6 +136,7 @@ pub fn prices(
                     "age_seconds": e.age_seconds(now),
                     "stale": e.is_stale(now, threshold),
                     "manual": e.manual,
+                    "funding_rate": e.funding_rate.map(num),
                 })
             })
             .collect();
@@ -177,6 +178,17 @@ pub fn prices(
             let via = e.via.as_ref().map(|u| format!("price of {u}"));
             if let Some(via) = &via {
                 flags.push(via);
+            }
+            let funding = e.funding_rate.map(|rate| {
+                format!(
+                    "funding {} %",
+                    (rate * rust_decimal::Decimal::ONE_HUNDRED)
+                        .round_dp(4)
+                        .normalize()
+                )
+            });
+            if let Some(funding) = &funding {
+                flags.push(funding);
             }
             println!(
                 "{:<24} {:<9} {:>18} {:<5} {:<16} {:>10}  {}",

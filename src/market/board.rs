@@ -115,6 +115,9 @@ pub struct Entry {
     /// For a contract no source prices: the coin whose price stands in (what the margin
     /// engine uses for it).
     pub via: Option<String>,
+    /// The perpetual's current (or latest) funding rate per funding interval, as a fraction
+    /// (0.0001 = 0.01 %), when its venue sent one with the price.
+    pub funding_rate: Option<Decimal>,
 }
 
 impl Entry {
@@ -199,6 +202,7 @@ impl Board {
                 fetched_at_ms: now_ms,
                 manual: true,
                 via: None,
+                funding_rate: None,
             });
         }
         // Contracts priced by their underlying follow its manual price.
@@ -341,6 +345,7 @@ fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
                 fetched_at_ms: now_ms,
                 manual: false,
                 via: None,
+                funding_rate: None,
             }),
             None => board.missing.push(ticker.clone()),
         }
@@ -364,6 +369,7 @@ fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
             Some(base) => board.entries.push(Entry {
                 instrument: symbol.clone(),
                 via: Some(underlying.clone()),
+                funding_rate: None,
                 ..base
             }),
             None if !board.missing.contains(symbol) => board.missing.push(symbol.clone()),
@@ -687,6 +693,14 @@ fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
         PriceKind::Index => 4,
         PriceKind::Reference => 5,
     };
+    let funding = outcome.snapshot.funding;
+    let funding_of = |instrument: &str| {
+        funding
+            .iter()
+            .filter(|f| f.instrument.eq_ignore_ascii_case(instrument))
+            .max_by_key(|f| f.time_ms)
+            .map(|f| f.rate)
+    };
     let mut prices = outcome.snapshot.prices;
     prices.sort_by_key(|p| rank(p.kind));
     for price in prices {
@@ -705,6 +719,7 @@ fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
             fetched_at_ms: price.fetched_at_ms,
             manual: false,
             via: None,
+            funding_rate: funding_of(&price.instrument),
         });
     }
     board.options.extend(

@@ -41,6 +41,9 @@ struct CachedEntry {
     source: Source,
     venue_time_ms: Option<i64>,
     fetched_at_ms: i64,
+    /// Added after the first release of format 1; older files simply lack it.
+    #[serde(default)]
+    funding_rate: Option<Decimal>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +101,7 @@ pub fn load(path: &Path) -> Cached {
             fetched_at_ms: c.fetched_at_ms,
             manual: false,
             via: None,
+            funding_rate: c.funding_rate,
         })
         .collect();
     Cached {
@@ -142,6 +146,7 @@ pub fn save(path: &Path, entries: &[Entry], now_ms: i64) -> std::io::Result<()> 
                 source: e.source,
                 venue_time_ms: e.venue_time_ms,
                 fetched_at_ms: e.fetched_at_ms,
+                funding_rate: e.funding_rate,
             })
             .collect(),
     };

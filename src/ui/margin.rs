@@ -51,6 +51,9 @@ pub struct MarginView {
     pub expanded: BTreeSet<usize>,
     /// Ages (seconds) past which live and bundled prices are drawn as stale (from Settings).
     pub stale_after_s: (i64, i64),
+    /// Current funding rate per funding interval (fraction) by upper-case symbol, from the
+    /// last price refresh; shown beside perpetuals.
+    pub funding_rates: std::collections::BTreeMap<String, Decimal>,
 }
 
 impl Default for MarginView {
@@ -63,6 +66,7 @@ impl Default for MarginView {
                 crate::market::board::STALE_MARK_SECONDS,
                 crate::market::board::STALE_HISTORY_SECONDS,
             ),
+            funding_rates: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -381,7 +385,11 @@ fn account_row(
             .iter()
             .filter(|p| p.account_index == account.index)
         {
-            position_row(ui, position, view.stale_after_s);
+            let funding = view
+                .funding_rates
+                .get(&position.symbol.to_ascii_uppercase())
+                .copied();
+            position_row(ui, position, view.stale_after_s, funding);
         }
     }
 }
@@ -399,7 +407,12 @@ fn position_hover(position: &PositionRisk) -> String {
     lines.join("\n")
 }
 
-fn position_row(ui: &mut egui::Ui, position: &PositionRisk, stale_after_s: (i64, i64)) {
+fn position_row(
+    ui: &mut egui::Ui,
+    position: &PositionRisk,
+    stale_after_s: (i64, i64),
+    funding_rate: Option<Decimal>,
+) {
     let hover = position_hover(position);
     ui.label(format!(
         "      {} {} {}",
@@ -413,8 +426,14 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk, stale_after_s: (i64,
         crate::market::fetch::now_ms(),
         stale_after_s,
     );
+    let funding_text = funding_rate.map_or_else(String::new, |rate| {
+        format!(
+            ", funding {} %",
+            (rate * Decimal::ONE_HUNDRED).round_dp(4).normalize()
+        )
+    });
     let price_text = format!(
-        "size {} @ mark {}",
+        "size {} @ mark {}{funding_text}",
         group_thousands(position.size),
         price(position.mark_price)
     );
@@ -435,8 +454,14 @@ fn position_row(ui: &mut egui::Ui, position: &PositionRisk, stale_after_s: (i64,
                 text
             };
             ui.label(text).on_hover_text(format!(
-                "Price: {}{}",
+                "Price: {}{}{}",
                 line.summary(),
+                if funding_rate.is_some() {
+                    "\nFunding: the venue's current rate per funding interval (longs pay \
+                     shorts when positive), from the same refresh."
+                } else {
+                    ""
+                },
                 if line.stale {
                     "\nStale: older than the thresholds in Settings (default 5 min for a live \
                      price, 1 day for a bundled close)."
