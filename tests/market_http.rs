@@ -719,3 +719,35 @@ fn history_falls_back_to_coinbase_caches_the_candles_and_serves_them_offline() {
         bundled["warnings"]
     );
 }
+
+#[test]
+fn a_blocked_venue_s_contract_takes_the_mark_of_the_same_contract_elsewhere() {
+    let now = riskdeck::market::fetch::now_ms();
+    let server = MockServer::start(vec![
+        // Binance USDⓈ-M refuses this network: BTCUSDT and ETHUSDT get no mark there.
+        ("/fapi/v1/premiumIndex", vec![Reply::status(451, "")]),
+        // Bybit lists BTCUSDT (not ETHUSDT here); OKX has neither.
+        (
+            "/v5/market/tickers?category=linear&symbol=BTCUSDT",
+            vec![Reply::ok(format!(
+                r#"{{"retCode":0,"retMsg":"OK","result":{{"category":"linear","list":[{{"symbol":"BTCUSDT","lastPrice":"109655","markPrice":"109650.5","indexPrice":"109660","fundingRate":"0.0001"}}]}},"time":{now}}}"#
+            ))],
+        ),
+    ]);
+    let json = prices_json(&server, &["portfolios/leveraged-long.ron"]);
+    let btc = entry(&json, "BTCUSDT");
+    assert_eq!(btc["price"], serde_json::json!(109650.5));
+    assert_eq!(btc["kind"], "mark");
+    assert_eq!(btc["source"], "bybit");
+    assert_eq!(btc["listed_as"], "BTCUSDT at Bybit linear");
+    assert_eq!(btc["funding_rate"], serde_json::json!(0.0001));
+    // ETHUSDT: Bybit and OKX were asked in turn, then the file's ETH price stands in.
+    let eth = entry(&json, "ETHUSDT");
+    assert_eq!(eth["via"], "ETH");
+    assert!(eth["listed_as"].is_null());
+    assert_eq!(
+        server.hits("/fapi/v1/premiumIndex"),
+        1,
+        "a blocked venue is asked once"
+    );
+}

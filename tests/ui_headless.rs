@@ -282,6 +282,7 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
             manual: false,
             via: None,
             funding_rate: Some(decimal("0.0001")),
+            listed_as: None,
         });
         board.venues.insert(
             Source::BinanceFutures,

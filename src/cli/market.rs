@@ -137,6 +137,7 @@ pub fn prices(
                     "stale": e.is_stale(now, threshold),
                     "manual": e.manual,
                     "funding_rate": e.funding_rate.map(num),
+                    "listed_as": e.listed_as,
                 })
             })
             .collect();
@@ -178,6 +179,10 @@ pub fn prices(
             let via = e.via.as_ref().map(|u| format!("price of {u}"));
             if let Some(via) = &via {
                 flags.push(via);
+            }
+            let listed = e.listed_as.as_ref().map(|l| format!("mark of {l}"));
+            if let Some(listed) = &listed {
+                flags.push(listed);
             }
             let funding = e.funding_rate.map(|rate| {
                 format!(

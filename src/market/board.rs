@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use super::cache::Cached;
 use super::error::FetchError;
-use super::fetch::{Job, Outcome, Progress, VenueReport, fetch_all, now_ms};
+use super::fetch::{Job, Outcome, Progress, VenueReport, VenueState, fetch_all, now_ms};
 use super::source::Source;
 use super::transport::Transport;
 use super::types::{PriceKind, Snapshot};
@@ -118,6 +118,9 @@ pub struct Entry {
     /// The perpetual's current (or latest) funding rate per funding interval, as a fraction
     /// (0.0001 = 0.01 %), when its venue sent one with the price.
     pub funding_rate: Option<Decimal>,
+    /// When the contract's own venue gave no mark: the same contract at another venue whose
+    /// mark stands in (`BTCUSDT at Bybit`); `source` names that venue.
+    pub listed_as: Option<String>,
 }
 
 impl Entry {
@@ -203,6 +206,7 @@ impl Board {
                 manual: true,
                 via: None,
                 funding_rate: None,
+                listed_as: None,
             });
         }
         // Contracts priced by their underlying follow its manual price.
@@ -346,6 +350,7 @@ fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
                 manual: false,
                 via: None,
                 funding_rate: None,
+                listed_as: None,
             }),
             None => board.missing.push(ticker.clone()),
         }
@@ -370,6 +375,7 @@ fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
                 instrument: symbol.clone(),
                 via: Some(underlying.clone()),
                 funding_rate: None,
+                listed_as: None,
                 ..base
             }),
             None if !board.missing.contains(symbol) => board.missing.push(symbol.clone()),
@@ -496,6 +502,7 @@ pub fn refresh(
             wanted,
         );
     }
+    contracts_elsewhere(&mut board, transport, wanted, cancel, progress);
     // Then the last cached prices, then the bundled closes: their ages mark them stale.
     from_cache(&mut board, wanted, cache);
     bundled(&mut board, wanted, now_ms());
@@ -662,6 +669,144 @@ fn contract_jobs(wanted: &[Wanted]) -> Vec<Job> {
     jobs
 }
 
+/// The same perpetual listed at other venues, in the order they are asked: USDT-margined
+/// linear perpetuals at Binance USDⓈ-M, Bybit and OKX; coin-margined (inverse USD)
+/// perpetuals at Binance COIN-M, Bybit, OKX and (BTC, ETH) Deribit. Marks of one contract
+/// at different venues differ by basis points, so another venue's mark beats the coin's
+/// spot price as a stand-in. Other contracts (dated futures, options, USDC perpetuals) have
+/// no listing elsewhere here.
+pub fn listed_elsewhere(symbol: &str, venue: Venue, underlying: &str) -> Vec<(Venue, String)> {
+    let u = underlying.to_ascii_uppercase();
+    let linear = [
+        (Venue::BinanceUsdm, format!("{u}USDT")),
+        (Venue::BybitLinear, format!("{u}USDT")),
+        (Venue::Okx, format!("{u}-USDT-SWAP")),
+    ];
+    let mut inverse = vec![
+        (Venue::BinanceCoinm, format!("{u}USD_PERP")),
+        (Venue::BybitInverse, format!("{u}USD")),
+        (Venue::Okx, format!("{u}-USD-SWAP")),
+    ];
+    if u == "BTC" || u == "ETH" {
+        inverse.push((Venue::Deribit, format!("{u}-PERPETUAL")));
+    }
+    let is = |list: &[(Venue, String)]| {
+        list.iter()
+            .any(|(v, s)| *v == venue && s.eq_ignore_ascii_case(symbol))
+    };
+    let family: Vec<(Venue, String)> = if is(&linear) {
+        linear.to_vec()
+    } else if is(&inverse) {
+        inverse
+    } else {
+        return Vec::new();
+    };
+    family.into_iter().filter(|(v, _)| *v != venue).collect()
+}
+
+/// The source that serves a venue's contract marks.
+fn contract_source(venue: Venue) -> Option<Source> {
+    Some(match venue {
+        Venue::BinanceUsdm => Source::BinanceFutures,
+        Venue::BinanceCoinm => Source::BinanceCoinm,
+        Venue::BybitLinear | Venue::BybitInverse => Source::Bybit,
+        Venue::Okx => Source::Okx,
+        Venue::Deribit => Source::Deribit,
+        Venue::Hyperliquid => Source::Hyperliquid,
+        _ => return None,
+    })
+}
+
+/// Contracts whose own venue gave no mark: asks the other venues that list the same
+/// contract, one round per alternative, skipping venues that blocked or failed this refresh.
+/// A mark found this way keeps the other venue as its source and says which listing it is.
+fn contracts_elsewhere(
+    board: &mut Board,
+    transport: &Transport,
+    wanted: &[Wanted],
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+) {
+    let mut tried: BTreeSet<(String, Venue)> = BTreeSet::new();
+    loop {
+        let unusable = |source: Source, board: &Board| {
+            board.venues.get(&source).is_some_and(|r| {
+                matches!(
+                    r.state,
+                    VenueState::Blocked | VenueState::Failed | VenueState::RateLimited
+                )
+            })
+        };
+        let mut jobs = Vec::new();
+        let mut round: Vec<(String, Venue, String)> = Vec::new();
+        for item in wanted {
+            let Wanted::Contract {
+                symbol,
+                venue,
+                underlying,
+            } = item
+            else {
+                continue;
+            };
+            if board.get(symbol).is_some() {
+                continue;
+            }
+            let next = listed_elsewhere(symbol, *venue, underlying)
+                .into_iter()
+                .find(|(v, _)| {
+                    !tried.contains(&(symbol.clone(), *v))
+                        && contract_source(*v).is_some_and(|s| !unusable(s, board))
+                });
+            let Some((other_venue, theirs)) = next else {
+                continue;
+            };
+            tried.insert((symbol.clone(), other_venue));
+            let other = Wanted::Contract {
+                symbol: theirs.clone(),
+                venue: other_venue,
+                underlying: underlying.clone(),
+            };
+            for job in contract_jobs(std::slice::from_ref(&other)) {
+                jobs.push(renamed(job, &theirs, symbol));
+            }
+            round.push((symbol.clone(), other_venue, theirs));
+        }
+        if jobs.is_empty() || cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        merge(board, fetch_all(transport, jobs, cancel, progress), wanted);
+        for (ours, other_venue, theirs) in round {
+            if let Some(entry) = board
+                .entries
+                .iter_mut()
+                .find(|e| e.instrument == ours && e.listed_as.is_none())
+            {
+                entry.listed_as = Some(format!("{theirs} at {}", other_venue.display_name()));
+            }
+        }
+    }
+}
+
+/// A job whose answers for `theirs` are filed under `ours`.
+fn renamed(job: Job, theirs: &str, ours: &str) -> Job {
+    let Job { request, parse } = job;
+    let (theirs, ours) = (theirs.to_owned(), ours.to_owned());
+    Job::new(request, move |body, fetched_at| {
+        let mut snapshot = parse(body, fetched_at)?;
+        for price in &mut snapshot.prices {
+            if price.instrument.eq_ignore_ascii_case(&theirs) {
+                price.instrument.clone_from(&ours);
+            }
+        }
+        for funding in &mut snapshot.funding {
+            if funding.instrument.eq_ignore_ascii_case(&theirs) {
+                funding.instrument.clone_from(&ours);
+            }
+        }
+        Ok(snapshot)
+    })
+}
+
 /// Deribit quotes options in the underlying coin: their mark becomes USD per unit of the
 /// underlying (mark × underlying price), what the margin engine expects.
 fn option_in_usd(mut snapshot: Snapshot, name: &str) -> Result<Snapshot, super::ParseError> {
@@ -720,6 +865,7 @@ fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
             manual: false,
             via: None,
             funding_rate: funding_of(&price.instrument),
+            listed_as: None,
         });
     }
     board.options.extend(

@@ -102,6 +102,7 @@ pub fn load(path: &Path) -> Cached {
             manual: false,
             via: None,
             funding_rate: c.funding_rate,
+            listed_as: None,
         })
         .collect();
     Cached {
@@ -121,14 +122,14 @@ fn ignored(path: &Path, why: &str) -> Cached {
     }
 }
 
-/// Writes the fetched entries (not manual, not stand-ins, not bundled) to `path`, merged
+/// Writes the fetched entries (not manual, not stand-ins or other venues' listings, not
+/// bundled) to `path`, merged
 /// over what the cache already held so instruments not asked this time are kept.
 pub fn save(path: &Path, entries: &[Entry], now_ms: i64) -> std::io::Result<()> {
     let mut merged: Vec<Entry> = load(path).entries;
-    for entry in entries
-        .iter()
-        .filter(|e| !e.manual && e.via.is_none() && e.source != Source::Bundle)
-    {
+    for entry in entries.iter().filter(|e| {
+        !e.manual && e.via.is_none() && e.listed_as.is_none() && e.source != Source::Bundle
+    }) {
         merged.retain(|m| !m.instrument.eq_ignore_ascii_case(&entry.instrument));
         merged.push(entry.clone());
     }
