@@ -693,7 +693,20 @@ impl RiskDeckApp {
                 .progress
                 .values()
                 .fold((0, 0), |acc, p| (acc.0 + p.0, acc.1 + p.1));
-            ui.label(format!("Fetching prices {done}/{total}"));
+            let per_venue: Vec<String> = self
+                .market
+                .progress
+                .iter()
+                .map(|(source, (done, total))| {
+                    let state = if done >= total { "done" } else { "waiting" };
+                    format!("{}: {done}/{total} {state}", source.display_name())
+                })
+                .collect();
+            ui.label(format!("Fetching prices {done}/{total}"))
+                .on_hover_text(format!(
+                    "Requests answered per venue (venues run at once):\n{}",
+                    per_venue.join("\n")
+                ));
             if ui
                 .button("Cancel")
                 .on_hover_text("Stop the refresh; prices already received are kept.")
