@@ -184,14 +184,9 @@ pub fn prices(
             if let Some(listed) = &listed {
                 flags.push(listed);
             }
-            let funding = e.funding_rate.map(|rate| {
-                format!(
-                    "funding {} %",
-                    (rate * rust_decimal::Decimal::ONE_HUNDRED)
-                        .round_dp(4)
-                        .normalize()
-                )
-            });
+            let funding = e
+                .funding_rate
+                .map(|rate| format!("funding {}", crate::ui::format::funding_pct(rate)));
             if let Some(funding) = &funding {
                 flags.push(funding);
             }

@@ -535,7 +535,7 @@ fn coin_job(source: Source, coin: &str) -> Option<Job> {
             })
         }
         Source::Kraken => {
-            let pair = format!("{}USD", if coin == "BTC" { "XBT" } else { coin });
+            let pair = kraken::usd_pair(coin);
             Job::new(kraken::ticker(&pair), move |b, t| {
                 Ok(rename(kraken::parse_ticker(b, t)?, &name, "USD"))
             })
@@ -561,7 +561,7 @@ fn coin_job(source: Source, coin: &str) -> Option<Job> {
 /// A stablecoin against USD at Kraken.
 fn stable_job(coin: &str) -> Job {
     let name = coin.to_owned();
-    let pair = format!("{coin}USD");
+    let pair = kraken::usd_pair(coin);
     Job::new(kraken::ticker(&pair), move |b, t| {
         Ok(rename(kraken::parse_ticker(b, t)?, &name, "USD"))
     })

@@ -280,7 +280,7 @@ pub fn fetch(
             }
         }
         Source::Kraken => {
-            let pair = format!("{}USD", if asset == "BTC" { "XBT" } else { asset });
+            let pair = kraken::usd_pair(asset);
             let request = kraken::ohlc(&pair, interval, start_ms / 1000);
             candles = transport.fetch(&request, cancel, kraken::parse_ohlc)?;
         }

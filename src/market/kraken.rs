@@ -12,6 +12,11 @@ use super::json::{array, decimal, field, int, parse_body};
 use super::source::{Request, Source};
 use super::types::{Candle, Interval, PriceKind, Snapshot, ascending};
 
+/// Kraken's USD pair of `coin` (BTC is `XBT` at Kraken).
+pub fn usd_pair(coin: &str) -> String {
+    format!("{}USD", if coin == "BTC" { "XBT" } else { coin })
+}
+
 /// `GET /0/public/Ticker?pair=…` (BTC is `XBT` at Kraken).
 pub fn ticker(pair: &str) -> Request {
     Request::get(Source::Kraken, "/0/public/Ticker", &[("pair", pair)])

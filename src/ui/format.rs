@@ -56,6 +56,14 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// A funding rate (fraction per funding interval) in percent, to 4 decimals: `0.01 %`.
+pub fn funding_pct(rate: Decimal) -> String {
+    format!(
+        "{} %",
+        (rate * Decimal::ONE_HUNDRED).round_dp(4).normalize()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

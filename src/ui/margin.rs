@@ -427,10 +427,7 @@ fn position_row(
         stale_after_s,
     );
     let funding_text = funding_rate.map_or_else(String::new, |rate| {
-        format!(
-            ", funding {} %",
-            (rate * Decimal::ONE_HUNDRED).round_dp(4).normalize()
-        )
+        format!(", funding {}", crate::ui::format::funding_pct(rate))
     });
     let price_text = format!(
         "size {} @ mark {}{funding_text}",
