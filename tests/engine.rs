@@ -731,3 +731,49 @@ fn the_parallel_pass_matches_account_by_account() {
     }
     assert!(positions.next().is_none());
 }
+
+/// Hyperliquid's "SOL" perpetual and the SOL coin are different prices: the position takes the
+/// perpetual's mark (filed as "SOL (Hyperliquid)"), the coin keeps its own; a manual "SOL" in
+/// the file names both and wins.
+#[test]
+fn a_hyperliquid_perp_named_like_its_coin_takes_its_own_mark() {
+    use riskdeck::engine::market::{PriceSource, Quote, contract_key};
+    use riskdeck::engine::{MarketSnapshot, analyze};
+    use riskdeck::market::{PriceKind, Source};
+    let accounts = r#"(label: "h", venue: Hyperliquid, margin_mode: Cross,
+            collateral: [(asset: "USDC", amount: "20000")],
+            positions: [Perpetual(symbol: "SOL", underlying: "SOL", settlement: Linear,
+                        size: "10", entry_price: "187.21", leverage: "5")])"#;
+    let quote = |price: Decimal, source: Source| Quote {
+        price_usd: price,
+        source: PriceSource::Market {
+            source,
+            kind: PriceKind::Mark,
+            venue_time_ms: None,
+            fetched_at_ms: 0,
+        },
+    };
+    let mut market = MarketSnapshot::default();
+    market
+        .prices
+        .insert("SOL".to_owned(), quote(dec!(187.21), Source::BinanceSpot));
+    let key = contract_key(Venue::Hyperliquid, "SOL").to_ascii_uppercase();
+    market
+        .prices
+        .insert(key, quote(dec!(187.3), Source::Hyperliquid));
+    let live = analyze(&portfolio(accounts, &[]), &market, library());
+    let sol = position(&live, "SOL");
+    assert_eq!(sol.mark_price, dec!(187.3));
+    assert!(sol.price_via.is_none());
+    // uPnL = 10 × (187.3 − 187.21) = 0.9 USDC.
+    assert_eq!(sol.unrealized_pnl, dec!(0.9));
+
+    // The file's manual SOL replaces the coin's market price, as the board does.
+    let file = portfolio(accounts, &[("SOL", "190")]);
+    let mut manual = MarketSnapshot::from_overrides(&file);
+    for (key, quote) in market.prices {
+        manual.prices.entry(key).or_insert(quote);
+    }
+    let report = analyze(&file, &manual, library());
+    assert_eq!(position(&report, "SOL").mark_price, dec!(190));
+}

@@ -517,6 +517,12 @@ fn prices_of_leveraged_long_come_from_each_venue_with_source_age_and_manual_flag
     assert!(btc_perp["age_seconds"].as_i64().unwrap() < 60);
     // The current funding rate comes with the mark (premiumIndex `lastFundingRate`).
     assert_eq!(btc_perp["funding_rate"], serde_json::json!(0.0001));
+    // Hyperliquid names its SOL perpetual "SOL": its mark is listed apart from the coin.
+    let sol_perp = entry(&json, "SOL (Hyperliquid)");
+    assert_eq!(sol_perp["price"], serde_json::json!(187.3));
+    assert_eq!(sol_perp["source"], "hyperliquid");
+    assert_eq!(sol_perp["funding_rate"], serde_json::json!(0.00001));
+    assert_eq!(entry(&json, "SOL")["source"], "manual");
     let eth_perp = entry(&json, "ETHUSDT");
     assert_eq!(eth_perp["stale"], true);
     assert!(eth_perp["age_seconds"].as_i64().unwrap() >= 3600);

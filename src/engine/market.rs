@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::model::Portfolio;
+use crate::model::Venue;
 use crate::model::params::ParameterLibrary;
 
 /// Where a price came from.
@@ -58,6 +59,17 @@ pub struct MarketSnapshot {
     pub option_delta: BTreeMap<String, (Decimal, &'static str)>,
 }
 
+/// The name a contract's market price is filed under. Hyperliquid names its perpetuals by
+/// the bare coin (`SOL`, price-apis.md §8), which would collide with the coin's own price,
+/// so its marks are filed as `SOL (Hyperliquid)`; every other venue's symbol is distinct.
+pub fn contract_key(venue: Venue, symbol: &str) -> String {
+    if venue == Venue::Hyperliquid {
+        format!("{symbol} (Hyperliquid)")
+    } else {
+        symbol.to_owned()
+    }
+}
+
 impl MarketSnapshot {
     /// The snapshot of a portfolio file's manual prices.
     pub fn from_overrides(portfolio: &Portfolio) -> Self {
@@ -83,6 +95,16 @@ impl MarketSnapshot {
             self.prices.get(&key.to_ascii_uppercase())
         } else {
             self.prices.get(key)
+        }
+    }
+
+    /// The mark of `symbol` at `venue`: a manual price of that name in the file wins (it
+    /// names the contract too), then the market price filed under [`contract_key`].
+    pub fn contract(&self, venue: Venue, symbol: &str) -> Option<&Quote> {
+        match self.get(symbol) {
+            Some(quote) if matches!(quote.source, PriceSource::Manual { .. }) => Some(quote),
+            found if venue != Venue::Hyperliquid => found,
+            _ => self.get(&contract_key(venue, symbol)),
         }
     }
 

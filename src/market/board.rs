@@ -19,7 +19,7 @@ use super::source::Source;
 use super::transport::Transport;
 use super::types::{PriceKind, Snapshot};
 use super::{binance, bundle, bybit, coinbase, coingecko, deribit, hyperliquid, kraken, okx};
-use crate::engine::market::{MarketSnapshot, PriceSource, Quote};
+use crate::engine::market::{MarketSnapshot, PriceSource, Quote, contract_key};
 use crate::model::params::ParameterLibrary;
 use crate::model::{Portfolio, Position, Venue};
 
@@ -48,11 +48,11 @@ pub enum Wanted {
 }
 
 impl Wanted {
-    /// The name the board lists it under.
-    pub fn name(&self) -> &str {
+    /// The name the board lists it under (a contract's [`contract_key`]).
+    pub fn name(&self) -> String {
         match self {
-            Self::Contract { symbol, .. } => symbol,
-            Self::Asset { ticker } => ticker,
+            Self::Contract { symbol, venue, .. } => contract_key(*venue, symbol),
+            Self::Asset { ticker } => ticker.clone(),
         }
     }
 }
@@ -311,13 +311,14 @@ pub fn offline(wanted: &[Wanted], now_ms: i64, cache: &Cached) -> Board {
 fn from_cache(board: &mut Board, wanted: &[Wanted], cache: &Cached) {
     let mut used = false;
     for item in wanted {
-        if board.get(item.name()).is_some() {
+        let name = item.name();
+        if board.get(&name).is_some() {
             continue;
         }
         if let Some(entry) = cache
             .entries
             .iter()
-            .find(|e| e.instrument.eq_ignore_ascii_case(item.name()))
+            .find(|e| e.instrument.eq_ignore_ascii_case(&name))
         {
             board.entries.push(entry.clone());
             used = true;
@@ -361,24 +362,22 @@ fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
 /// it; a contract whose underlying is unpriced too stays missing.
 fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
     for item in wanted {
-        let Wanted::Contract {
-            symbol, underlying, ..
-        } = item
-        else {
+        let Wanted::Contract { underlying, .. } = item else {
             continue;
         };
-        if board.get(symbol).is_some() {
+        let name = item.name();
+        if board.get(&name).is_some() {
             continue;
         }
         match board.get(underlying).cloned() {
             Some(base) => board.entries.push(Entry {
-                instrument: symbol.clone(),
+                instrument: name.clone(),
                 via: Some(underlying.clone()),
                 funding_rate: None,
                 listed_as: None,
                 ..base
             }),
-            None if !board.missing.contains(symbol) => board.missing.push(symbol.clone()),
+            None if !board.missing.contains(&name) => board.missing.push(name),
             None => {}
         }
     }
@@ -661,10 +660,17 @@ fn contract_jobs(wanted: &[Wanted]) -> Vec<Job> {
         jobs.extend(job);
     }
     if hyperliquid_needed {
-        jobs.push(Job::new(
-            hyperliquid::meta_and_asset_ctxs(),
-            hyperliquid::parse_meta_and_asset_ctxs,
-        ));
+        // Filed under the contract key, apart from the coins' own prices.
+        jobs.push(Job::new(hyperliquid::meta_and_asset_ctxs(), |body, at| {
+            let mut snapshot = hyperliquid::parse_meta_and_asset_ctxs(body, at)?;
+            for price in &mut snapshot.prices {
+                price.instrument = contract_key(Venue::Hyperliquid, &price.instrument);
+            }
+            for funding in &mut snapshot.funding {
+                funding.instrument = contract_key(Venue::Hyperliquid, &funding.instrument);
+            }
+            Ok(snapshot)
+        }));
     }
     jobs
 }
@@ -748,7 +754,8 @@ fn contracts_elsewhere(
             else {
                 continue;
             };
-            if board.get(symbol).is_some() {
+            // Only non-Hyperliquid contracts have listings elsewhere: their key is the symbol.
+            if board.get(&item.name()).is_some() {
                 continue;
             }
             let next = listed_elsewhere(symbol, *venue, underlying)
@@ -829,7 +836,7 @@ fn option_in_usd(mut snapshot: Snapshot, name: &str) -> Result<Snapshot, super::
 /// Adds a round's answers to the board: for each wanted instrument, the best kind of price
 /// (mark, then last, mid, oracle, index, reference), first answer wins.
 fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
-    let names: BTreeSet<&str> = wanted.iter().map(Wanted::name).collect();
+    let names: BTreeSet<String> = wanted.iter().map(Wanted::name).collect();
     let rank = |kind: PriceKind| match kind {
         PriceKind::Mark => 0,
         PriceKind::Last => 1,

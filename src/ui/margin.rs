@@ -387,7 +387,10 @@ fn account_row(
         {
             let funding = view
                 .funding_rates
-                .get(&position.symbol.to_ascii_uppercase())
+                .get(
+                    &crate::engine::market::contract_key(account.venue, &position.symbol)
+                        .to_ascii_uppercase(),
+                )
                 .copied();
             position_row(ui, position, view.stale_after_s, funding);
         }

@@ -757,7 +757,7 @@ fn instrument_of<'a>(
         ));
     };
     let underlying_usd = underlying_quote.price_usd;
-    let (mark, price_source, via_underlying) = match market.get(symbol) {
+    let (mark, price_source, via_underlying) = match market.contract(account.venue, symbol) {
         Some(contract) => (contract.price_usd, contract.source.clone(), false),
         None => (
             match settlement {
