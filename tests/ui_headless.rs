@@ -300,7 +300,8 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
         &mut self,
         _wanted: &[riskdeck::market::board::Wanted],
     ) -> riskdeck::market::board::Board {
-        panic!("the test runs online");
+        // Shown while the first refresh of a file runs: nothing cached in this test.
+        riskdeck::market::board::Board::default()
     }
 }
 
@@ -375,4 +376,60 @@ fn settings_reorder_the_coin_sources() {
     harness.run_steps(3);
     assert!(harness.query_by_label("1. Coinbase").is_some());
     assert!(harness.query_by_label("2. Binance spot").is_some());
+}
+
+/// A feed whose disk cache holds an hour-old BTCUSDT mark and whose venues take 2 s.
+struct CachedThenSlowFeed;
+
+impl riskdeck::app::market::PriceFeed for CachedThenSlowFeed {
+    fn refresh(
+        &mut self,
+        _wanted: &[riskdeck::market::board::Wanted],
+        _settings: &riskdeck::app::market::FeedSettings,
+        _cancel: &std::sync::atomic::AtomicBool,
+        _progress: &(dyn Fn(riskdeck::market::fetch::Progress) + Sync),
+    ) -> riskdeck::market::board::Board {
+        std::thread::sleep(Duration::from_secs(2));
+        riskdeck::market::board::Board::default()
+    }
+
+    fn offline(
+        &mut self,
+        _wanted: &[riskdeck::market::board::Wanted],
+    ) -> riskdeck::market::board::Board {
+        use riskdeck::market::board::{Board, Entry};
+        use riskdeck::market::{PriceKind, Source};
+        let hour_ago = riskdeck::market::fetch::now_ms() - 3_600_000;
+        let mut board = Board::default();
+        board.entries.push(Entry {
+            instrument: "BTCUSDT".to_owned(),
+            kind: PriceKind::Mark,
+            price: decimal("95000"),
+            quote: "quote",
+            source: Source::BinanceFutures,
+            venue_time_ms: Some(hour_ago),
+            fetched_at_ms: hour_ago,
+            manual: false,
+            via: None,
+            funding_rate: None,
+            listed_as: None,
+        });
+        board.cache_saved_at_ms = Some(hour_ago);
+        board
+    }
+}
+
+#[test]
+fn start_up_shows_cached_prices_while_the_venues_are_asked() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            RiskDeckApp::with_feed(cc, Some(path), false, Box::new(CachedThenSlowFeed))
+        });
+    step_until(&mut harness, "the cached mark", |app| {
+        btcusdt_mark(app) == Some(decimal("95000"))
+    });
+    // The live refresh (2 s) is still running: the cached price came first.
+    assert!(harness.state().is_refreshing());
 }

@@ -121,7 +121,12 @@ enum Request {
 
 enum Event {
     Progress(Progress),
-    Done { id: u64, board: Board },
+    /// The cache and bundle for instruments not shown yet, while their live refresh runs.
+    Interim(Board),
+    Done {
+        id: u64,
+        board: Board,
+    },
 }
 
 /// The UI's handle on the market worker.
@@ -151,6 +156,9 @@ impl MarketService {
         let spawned = std::thread::Builder::new()
             .name("riskdeck-market".to_owned())
             .spawn(move || {
+                // The instruments the last board priced: new ones are shown at once from the
+                // cache and the bundle (marked with their age) while the venues are asked.
+                let mut shown: Option<Vec<Wanted>> = None;
                 for request in request_rx {
                     let Request::Refresh {
                         id,
@@ -166,11 +174,21 @@ impl MarketService {
                         }
                         progress_ctx.request_repaint();
                     };
+                    if !offline && shown.as_ref() != Some(&wanted) {
+                        let mut interim = feed.offline(&wanted);
+                        // Not offline: the venues are being asked right now.
+                        interim.offline_as_of = None;
+                        if event_tx.send(Event::Interim(interim)).is_err() {
+                            break;
+                        }
+                        ctx.request_repaint();
+                    }
                     let board = if offline {
                         feed.offline(&wanted)
                     } else {
                         feed.refresh(&wanted, &settings, &worker_cancel, &progress)
                     };
+                    shown = Some(wanted);
                     if event_tx.send(Event::Done { id, board }).is_err() {
                         break;
                     }
@@ -225,6 +243,10 @@ impl MarketService {
             match event {
                 Event::Progress(p) => {
                     self.progress.insert(p.source, (p.done, p.total));
+                }
+                Event::Interim(board) => {
+                    self.board = Some(board);
+                    arrived = true;
                 }
                 Event::Done { id, board } => {
                     if self.running == Some(id) {

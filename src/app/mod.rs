@@ -234,7 +234,8 @@ impl RiskDeckApp {
         if self.market.poll() {
             self.apply_board();
         }
-        if self.market.is_busy() {
+        // A file being opened decides what to price: do not spend a refresh on the watch list.
+        if self.market.is_busy() || (self.document.is_none() && self.worker.is_busy()) {
             return;
         }
         // The document keeps its list current on every edit; comparing it costs no work.
