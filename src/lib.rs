@@ -14,5 +14,6 @@ pub mod cli;
 pub mod engine;
 pub mod market;
 pub mod model;
+pub mod pricing;
 pub mod report;
 pub mod ui;

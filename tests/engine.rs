@@ -641,9 +641,10 @@ fn option_exposure_uses_the_published_delta() {
             .any(|e| e.path == "accounts[0].positions[0]"),
         "no delta: left out"
     );
-    market
-        .option_delta
-        .insert("BTC-26DEC25-95000-P".to_owned(), (dec!(-0.30), "Deribit"));
+    market.option_delta.insert(
+        riskdeck::model::InstrumentKey::contract(Venue::Deribit, "BTC-26DEC25-95000-P"),
+        (dec!(-0.30), "Deribit"),
+    );
     let with = riskdeck::engine::analyze(&p, &market, library());
     let btc = with
         .exposures
@@ -733,13 +734,14 @@ fn the_parallel_pass_matches_account_by_account() {
 }
 
 /// Hyperliquid's "SOL" perpetual and the SOL coin are different prices: the position takes the
-/// perpetual's mark (filed as "SOL (Hyperliquid)"), the coin keeps its own; a manual "SOL" in
+/// perpetual's mark (keyed as SOL at Hyperliquid), the coin keeps its own; a manual "SOL" in
 /// the file names both and wins.
 #[test]
 fn a_hyperliquid_perp_named_like_its_coin_takes_its_own_mark() {
-    use riskdeck::engine::market::{PriceSource, Quote, contract_key};
+    use riskdeck::engine::market::{PriceSource, Quote};
     use riskdeck::engine::{MarketSnapshot, analyze};
     use riskdeck::market::{PriceKind, Source};
+    use riskdeck::model::InstrumentKey;
     let accounts = r#"(label: "h", venue: Hyperliquid, margin_mode: Cross,
             collateral: [(asset: "USDC", amount: "20000")],
             positions: [Perpetual(symbol: "SOL", underlying: "SOL", settlement: Linear,
@@ -754,13 +756,14 @@ fn a_hyperliquid_perp_named_like_its_coin_takes_its_own_mark() {
         },
     };
     let mut market = MarketSnapshot::default();
-    market
-        .prices
-        .insert("SOL".to_owned(), quote(dec!(187.21), Source::BinanceSpot));
-    let key = contract_key(Venue::Hyperliquid, "SOL").to_ascii_uppercase();
-    market
-        .prices
-        .insert(key, quote(dec!(187.3), Source::Hyperliquid));
+    market.prices.insert(
+        InstrumentKey::coin("SOL"),
+        quote(dec!(187.21), Source::BinanceSpot),
+    );
+    market.prices.insert(
+        InstrumentKey::contract(Venue::Hyperliquid, "SOL"),
+        quote(dec!(187.3), Source::Hyperliquid),
+    );
     let live = analyze(&portfolio(accounts, &[]), &market, library());
     let sol = position(&live, "SOL");
     assert_eq!(sol.mark_price, dec!(187.3));

@@ -452,13 +452,29 @@ fn prices_json_cached(
     })
 }
 
+/// The listed price of `instrument`: the coin of that ticker when one is listed, else the
+/// contract of that symbol (see [`entry_at`] for a contract named like a coin).
 fn entry<'a>(json: &'a serde_json::Value, instrument: &str) -> &'a serde_json::Value {
+    let prices = json["prices"].as_array().unwrap();
+    prices
+        .iter()
+        .find(|p| p["instrument"] == instrument && p["venue"].is_null())
+        .or_else(|| prices.iter().find(|p| p["instrument"] == instrument))
+        .unwrap_or_else(|| panic!("{instrument} not in {json:#}"))
+}
+
+/// The listed price of the contract `instrument` at `venue` (the file's venue name).
+fn entry_at<'a>(
+    json: &'a serde_json::Value,
+    instrument: &str,
+    venue: &str,
+) -> &'a serde_json::Value {
     json["prices"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["instrument"] == instrument)
-        .unwrap_or_else(|| panic!("{instrument} not in {json:#}"))
+        .find(|p| p["instrument"] == instrument && p["venue"] == venue)
+        .unwrap_or_else(|| panic!("{instrument} at {venue} not in {json:#}"))
 }
 
 #[test]
@@ -517,10 +533,11 @@ fn prices_of_leveraged_long_come_from_each_venue_with_source_age_and_manual_flag
     assert!(btc_perp["age_seconds"].as_i64().unwrap() < 60);
     // The current funding rate comes with the mark (premiumIndex `lastFundingRate`).
     assert_eq!(btc_perp["funding_rate"], serde_json::json!(0.0001));
-    // Hyperliquid names its SOL perpetual "SOL": its mark is listed apart from the coin.
-    let sol_perp = entry(&json, "SOL (Hyperliquid)");
-    assert_eq!(sol_perp["price"], serde_json::json!(187.3));
-    assert_eq!(sol_perp["source"], "hyperliquid");
+    // Hyperliquid names its SOL perpetual "SOL": its answer is filed under the contract at
+    // Hyperliquid, apart from the coin. The file's manual "SOL" names both (as the engine
+    // prices them), so both are listed manual; the perpetual keeps its venue's funding rate.
+    let sol_perp = entry_at(&json, "SOL", "Hyperliquid");
+    assert_eq!(sol_perp["source"], "manual");
     assert_eq!(sol_perp["funding_rate"], serde_json::json!(0.00001));
     assert_eq!(entry(&json, "SOL")["source"], "manual");
     let eth_perp = entry(&json, "ETHUSDT");

@@ -272,7 +272,10 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
         // Before the file opens the app asks for the watch list; the mark is sent anyway.
         let _ = wanted;
         board.entries.push(Entry {
-            instrument: "BTCUSDT".to_owned(),
+            key: riskdeck::model::InstrumentKey::contract(
+                riskdeck::model::Venue::BinanceUsdm,
+                "BTCUSDT",
+            ),
             kind: PriceKind::Mark,
             price: mark,
             quote: "quote",
@@ -402,7 +405,10 @@ impl riskdeck::app::market::PriceFeed for CachedThenSlowFeed {
         let hour_ago = riskdeck::market::fetch::now_ms() - 3_600_000;
         let mut board = Board::default();
         board.entries.push(Entry {
-            instrument: "BTCUSDT".to_owned(),
+            key: riskdeck::model::InstrumentKey::contract(
+                riskdeck::model::Venue::BinanceUsdm,
+                "BTCUSDT",
+            ),
             kind: PriceKind::Mark,
             price: decimal("95000"),
             quote: "quote",

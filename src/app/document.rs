@@ -1,8 +1,11 @@
 //! The open portfolio with its undo history and saved state (no UI, no I/O).
 
-use crate::engine::{MarginReport, MarketSnapshot, analyze};
-use crate::market::board::{Wanted, wanted_by};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::MarginReport;
+use crate::market::board::{Board, Wanted, wanted_by};
+use crate::pricing::{self, Priced};
 
 use crate::model::Portfolio;
 use crate::model::io::FileStamp;
@@ -28,8 +31,10 @@ pub struct Document {
     redo: Vec<Portfolio>,
     issues: Vec<Issue>,
     analysis: MarginReport,
-    /// Prices from the market board (venues, cache or bundle), without the file's own.
-    market: MarketSnapshot,
+    /// The latest market board (venues, cache or bundle), without the file's own prices.
+    board: Arc<Board>,
+    /// The engine's input: the board and the file's manual prices through the pricing seam.
+    priced: Priced,
     /// What the portfolio needs priced, kept current on every edit.
     wanted: Vec<Wanted>,
 }
@@ -44,12 +49,13 @@ impl Document {
         header: String,
     ) -> Self {
         let issues = validate(&portfolio);
-        let market = MarketSnapshot::default();
-        let analysis = analyze_priced(&portfolio, &market);
+        let board = Arc::new(Board::default());
+        let (priced, analysis) = price_and_analyze(&portfolio, &board, 0);
         let wanted = wanted_by(&portfolio, crate::model::params::library());
         Self {
             analysis,
-            market,
+            board,
+            priced,
             wanted,
             path,
             display_name,
@@ -73,9 +79,14 @@ impl Document {
         &self.issues
     }
 
-    /// The margin engine's numbers for the current content (file prices).
+    /// The margin engine's numbers for the current content and the latest board.
     pub fn analysis(&self) -> &MarginReport {
         &self.analysis
+    }
+
+    /// What the numbers were priced from (funding rates, listings, the valuation time).
+    pub fn priced(&self) -> &Priced {
+        &self.priced
     }
 
     /// Replaces the content with an edited version as one undoable step (no-op if unchanged).
@@ -141,7 +152,8 @@ impl Document {
         self.issues = validate(&self.portfolio);
         // The engine takes about a millisecond per thousand positions (benches/margin.rs),
         // so it runs on every edit rather than on a worker thread.
-        self.analysis = analyze_priced(&self.portfolio, &self.market);
+        (self.priced, self.analysis) =
+            price_and_analyze(&self.portfolio, &self.board, self.priced.valued_at_ms);
         self.wanted = wanted_by(&self.portfolio, crate::model::params::library());
     }
 
@@ -150,25 +162,25 @@ impl Document {
         &self.wanted
     }
 
-    /// Uses new market prices (the file's manual prices still win) and recomputes.
-    pub fn set_market(&mut self, market: MarketSnapshot) {
-        self.market = market;
-        self.analysis = analyze_priced(&self.portfolio, &self.market);
+    /// Prices the portfolio from a new board at `valued_at_ms` (the file's manual prices
+    /// still win) and recomputes.
+    pub fn set_board(&mut self, board: Arc<Board>, valued_at_ms: i64) {
+        self.board = board;
+        (self.priced, self.analysis) =
+            price_and_analyze(&self.portfolio, &self.board, valued_at_ms);
     }
 }
 
-/// The engine on `portfolio` with its manual prices first, then `market`'s.
-fn analyze_priced(portfolio: &Portfolio, market: &MarketSnapshot) -> MarginReport {
-    let mut combined = MarketSnapshot::from_overrides(portfolio);
-    for (key, quote) in &market.prices {
-        combined
-            .prices
-            .entry(key.clone())
-            .or_insert_with(|| quote.clone());
-    }
-    combined.daily_vol.clone_from(&market.daily_vol);
-    combined.option_delta.clone_from(&market.option_delta);
-    analyze(portfolio, &combined, crate::model::params::library())
+/// The pricing seam and the engine on `portfolio`: the same calls `riskdeck report` makes.
+fn price_and_analyze(
+    portfolio: &Portfolio,
+    board: &Board,
+    valued_at_ms: i64,
+) -> (Priced, MarginReport) {
+    let library = crate::model::params::library();
+    let priced = pricing::price(Some(portfolio), board, library, valued_at_ms);
+    let analysis = pricing::analyze(portfolio, &priced, library);
+    (priced, analysis)
 }
 
 /// The last component of a path, for titles.

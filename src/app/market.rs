@@ -137,7 +137,7 @@ pub struct MarketService {
     next_id: u64,
     running: Option<u64>,
     /// The latest board, once one arrived.
-    pub board: Option<Board>,
+    pub board: Option<Arc<Board>>,
     /// Progress of the running refresh per venue: (done, total).
     pub progress: BTreeMap<Source, (usize, usize)>,
     /// When the last refresh started (for the auto-refresh interval).
@@ -245,7 +245,7 @@ impl MarketService {
                     self.progress.insert(p.source, (p.done, p.total));
                 }
                 Event::Interim(board) => {
-                    self.board = Some(board);
+                    self.board = Some(Arc::new(board));
                     arrived = true;
                 }
                 Event::Done { id, board } => {
@@ -258,7 +258,7 @@ impl MarketService {
                             self.last_success_ms.insert(*source, now);
                         }
                     }
-                    self.board = Some(board);
+                    self.board = Some(Arc::new(board));
                     arrived = true;
                 }
             }

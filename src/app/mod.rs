@@ -12,6 +12,7 @@ pub mod settings;
 pub mod worker;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -196,7 +197,7 @@ impl RiskDeckApp {
 
     /// The latest price board (tests read it).
     pub fn board(&self) -> Option<&crate::market::board::Board> {
-        self.market.board.as_ref()
+        self.market.board.as_deref()
     }
 
     /// Asks for fresh prices of the open portfolio (or the watch list).
@@ -218,14 +219,10 @@ impl RiskDeckApp {
         let (Some(board), Some(document)) = (&self.market.board, &mut self.document) else {
             return;
         };
-        let mut snapshot = board.market_snapshot(None, crate::model::params::library());
-        snapshot.daily_vol = crate::market::board::bundled_daily_vols();
-        document.set_market(snapshot);
-        self.margin_view.funding_rates = board
-            .entries
-            .iter()
-            .filter_map(|e| Some((e.instrument.to_ascii_uppercase(), e.funding_rate?)))
-            .collect();
+        document.set_board(Arc::clone(board), crate::market::fetch::now_ms());
+        self.margin_view
+            .funding_rates
+            .clone_from(&document.priced().funding_rates);
     }
 
     /// Takes finished refreshes and starts new ones: when the portfolio needs instruments the

@@ -108,7 +108,7 @@ pub fn prices(
     let now = now_ms();
     let mut board = build_board(&wanted, offline, only, now)?;
     if let Some(portfolio) = &portfolio {
-        board.apply_overrides(portfolio, now);
+        board = crate::pricing::with_manual(&board, portfolio, now);
     }
     let threshold = if offline {
         STALE_HISTORY_SECONDS
@@ -125,7 +125,8 @@ pub fn prices(
             .iter()
             .map(|e| {
                 json!({
-                    "instrument": e.instrument,
+                    "instrument": e.instrument(),
+                    "venue": e.key.venue().map(crate::model::Venue::file_name),
                     "kind": e.kind.name(),
                     "price": num(e.price),
                     "quote": e.quote,
@@ -146,7 +147,7 @@ pub fn prices(
             "data_as_of": board.offline_as_of,
             "cache_saved_at": board.cache_saved_at_ms.and_then(iso),
             "prices": prices,
-            "missing": board.missing,
+            "missing": board.missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "errors": board.errors.iter().map(error_json).collect::<Vec<_>>(),
             "venues": board.venues.iter().map(|(s, r)| json!({
                 "venue": s.key(), "state": r.state.name(),
@@ -192,7 +193,7 @@ pub fn prices(
             }
             println!(
                 "{:<24} {:<9} {:>18} {:<5} {:<16} {:>10}  {}",
-                e.instrument,
+                e.key.to_string(),
                 e.kind.name(),
                 e.price.normalize().to_string(),
                 e.quote,
@@ -201,8 +202,8 @@ pub fn prices(
                 flags.join(" ")
             );
         }
-        for name in &board.missing {
-            println!("{name:<24} no price from any source");
+        for key in &board.missing {
+            println!("{:<24} no price from any source", key.to_string());
         }
         for error in &board.errors {
             eprintln!("error: {error}");
@@ -351,8 +352,7 @@ pub fn history(
 }
 
 /// The report of `portfolio` priced from the board: fetched marks, or the bundled history
-/// with `offline`; the file's manual prices win. σ distances use the bundled realized
-/// volatility, listed as an assumption.
+/// with `offline`; the file's manual prices win (through [`crate::pricing`], as in the GUI).
 pub fn priced_report(
     file: &Path,
     portfolio: &crate::model::Portfolio,
@@ -361,35 +361,20 @@ pub fn priced_report(
     let library = crate::model::params::library();
     let wanted = board::wanted_by(portfolio, library);
     let now = now_ms();
-    let mut board = build_board(&wanted, offline, None, now)?;
-    board.apply_overrides(portfolio, now);
-    let mut market = board.market_snapshot(Some(portfolio), library);
-    market.daily_vol = board::bundled_daily_vols();
-    let mut analysis = crate::engine::analyze(portfolio, &market, library);
-    if analysis
-        .positions
-        .iter()
-        .any(|p| p.distance_to_liquidation_sigma.is_some())
-    {
-        analysis.assumptions.push(format!(
-            "Distances in σ use each coin's 30-day realized volatility of the bundled daily \
-             closes to {}.",
-            bundle::AS_OF
-        ));
-    }
-    if board.usdt_assumed() {
-        analysis
-            .assumptions
-            .push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
-    }
-    for error in &board.errors {
-        analysis
-            .warnings
-            .push(format!("Price source failed: {error}"));
-    }
-    Ok(crate::report::Report::with_analysis(
-        &file.display().to_string(),
-        portfolio,
-        &analysis,
-    ))
+    let board = build_board(&wanted, offline, None, now)?;
+    Ok(report_from_board(file, portfolio, &board, now))
+}
+
+/// The report of `portfolio` priced from `board` at `valued_at_ms`: the same pricing seam
+/// and engine call as the GUI's Margin panel.
+pub fn report_from_board(
+    file: &Path,
+    portfolio: &crate::model::Portfolio,
+    board: &Board,
+    valued_at_ms: i64,
+) -> crate::report::Report {
+    let library = crate::model::params::library();
+    let priced = crate::pricing::price(Some(portfolio), board, library, valued_at_ms);
+    let analysis = crate::pricing::analyze(portfolio, &priced, library);
+    crate::report::Report::with_analysis(&file.display().to_string(), portfolio, &analysis)
 }

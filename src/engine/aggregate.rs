@@ -11,7 +11,7 @@ use super::market::MarketSnapshot;
 use super::result::{Excluded, Exposure, ExposureShare, MarginReport, NEAR_LIQUIDATION_PCT};
 use crate::engine::margin::position_path;
 use crate::model::params::ParameterLibrary;
-use crate::model::{Portfolio, Position, Settlement};
+use crate::model::{Portfolio, Position, Settlement, Venue};
 
 /// Below this share of net to gross notional a book counts as hedged.
 const HEDGED_NET_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
@@ -22,7 +22,7 @@ const MODEST_MOVE_PCT: f64 = 25.0;
 ///
 /// Inverse contracts: the account's USD value changes by `side × Q / EP` per dollar of price,
 /// so their delta in coins is `Q / EP`, not `Q / mark`.
-fn coin_delta(position: &Position, market: &MarketSnapshot) -> Option<Decimal> {
+fn coin_delta(position: &Position, venue: Venue, market: &MarketSnapshot) -> Option<Decimal> {
     let leveraged = |settlement: Settlement, size: Decimal, cs: Option<Decimal>, entry: Decimal| {
         let units = cs.map_or(size, |cs| size * cs);
         match settlement {
@@ -38,9 +38,8 @@ fn coin_delta(position: &Position, market: &MarketSnapshot) -> Option<Decimal> {
         Position::Future(f) => leveraged(f.settlement, f.size, f.contract_size, f.entry_price),
         // A published delta per unit of the underlying, times the units held.
         Position::Option(o) => market
-            .option_delta
-            .get(&o.symbol.to_ascii_uppercase())
-            .map(|(delta, _)| *delta * o.size * o.contract_size),
+            .option_delta(venue, &o.symbol)
+            .map(|(delta, _)| delta * o.size * o.contract_size),
     }
 }
 
@@ -109,22 +108,21 @@ pub fn aggregate(
         let Some(current) = run.as_mut().filter(|r| r.price.is_some()) else {
             continue;
         };
-        let Some(position) = portfolio
+        let Some((account, position)) = portfolio
             .accounts
             .get(row.account_index)
-            .and_then(|a| a.positions.get(row.position_index))
+            .and_then(|a| Some((a, a.positions.get(row.position_index)?)))
         else {
             continue;
         };
-        match coin_delta(position, market) {
+        match coin_delta(position, account.venue, market) {
             Some(coins) => {
                 current.net_coins += coins;
                 current.gross_coins += coins.abs();
                 if let Position::Option(o) = position
-                    && let Some((_, venue)) =
-                        market.option_delta.get(&o.symbol.to_ascii_uppercase())
+                    && let Some((_, venue)) = market.option_delta(account.venue, &o.symbol)
                 {
-                    option_sources.insert(*venue);
+                    option_sources.insert(venue);
                 }
             }
             None => left_out.push(Excluded {

@@ -11,9 +11,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::model::Portfolio;
-use crate::model::Venue;
 use crate::model::params::ParameterLibrary;
+use crate::model::{InstrumentKey, Portfolio, Venue};
 
 /// Where a price came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,26 +47,20 @@ pub struct Quote {
 }
 
 /// Prices and volatilities at one moment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarketSnapshot {
-    /// Keyed by upper-case asset ticker (`BTC`) or venue symbol (`BTCUSDT`).
-    pub prices: BTreeMap<String, Quote>,
+    /// Market prices: coins in USD, contracts in their quote currency, each keyed by what it
+    /// is the price of (a contract by its venue and symbol, so two venues listing `BTCUSDT`
+    /// keep their own marks).
+    pub prices: BTreeMap<InstrumentKey, Quote>,
+    /// The portfolio file's manual prices by upper-case name. A name prices the coin of that
+    /// ticker and every contract of that symbol, at any venue, and wins over market prices.
+    pub manual: BTreeMap<String, Quote>,
     /// Daily volatility (standard deviation of daily log returns) per underlying, when known.
     pub daily_vol: BTreeMap<String, f64>,
-    /// Option deltas per unit of the underlying, as a venue publishes them (keyed by upper-case
-    /// symbol), with the venue's name for the assumption line.
-    pub option_delta: BTreeMap<String, (Decimal, &'static str)>,
-}
-
-/// The name a contract's market price is filed under. Hyperliquid names its perpetuals by
-/// the bare coin (`SOL`, price-apis.md §8), which would collide with the coin's own price,
-/// so its marks are filed as `SOL (Hyperliquid)`; every other venue's symbol is distinct.
-pub fn contract_key(venue: Venue, symbol: &str) -> String {
-    if venue == Venue::Hyperliquid {
-        format!("{symbol} (Hyperliquid)")
-    } else {
-        symbol.to_owned()
-    }
+    /// Option deltas per unit of the underlying, as a venue publishes them, with the venue's
+    /// name for the assumption line.
+    pub option_delta: BTreeMap<InstrumentKey, (Decimal, &'static str)>,
 }
 
 impl MarketSnapshot {
@@ -75,7 +68,7 @@ impl MarketSnapshot {
     pub fn from_overrides(portfolio: &Portfolio) -> Self {
         let mut snapshot = Self::default();
         for price in &portfolio.price_overrides {
-            snapshot.prices.insert(
+            snapshot.manual.insert(
                 price.symbol.to_ascii_uppercase(),
                 Quote {
                     price_usd: price.price_usd,
@@ -88,34 +81,48 @@ impl MarketSnapshot {
         snapshot
     }
 
-    /// The price of `key` (symbol or ticker), case-insensitive.
-    pub fn get(&self, key: &str) -> Option<&Quote> {
-        // Keys are stored upper case; only a key with lower-case letters needs a copy.
-        if key.bytes().any(|b| b.is_ascii_lowercase()) {
-            self.prices.get(&key.to_ascii_uppercase())
+    /// A manual price of `name` (ticker or symbol), case-insensitive.
+    fn manual(&self, name: &str) -> Option<&Quote> {
+        if self.manual.is_empty() {
+            return None;
+        }
+        // Keys are stored upper case; only a name with lower-case letters needs a copy.
+        if name.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.manual.get(&name.to_ascii_uppercase())
         } else {
-            self.prices.get(key)
+            self.manual.get(name)
         }
     }
 
+    /// The USD price of the coin `ticker` (not what it wraps, not its peg): a manual price
+    /// first, then the market's.
+    pub fn coin(&self, ticker: &str) -> Option<&Quote> {
+        self.manual(ticker)
+            .or_else(|| self.prices.get(&InstrumentKey::coin(ticker)))
+    }
+
     /// The mark of `symbol` at `venue`: a manual price of that name in the file wins (it
-    /// names the contract too), then the market price filed under [`contract_key`].
+    /// names the contract at every venue), then that venue's own market price.
     pub fn contract(&self, venue: Venue, symbol: &str) -> Option<&Quote> {
-        match self.get(symbol) {
-            Some(quote) if matches!(quote.source, PriceSource::Manual { .. }) => Some(quote),
-            found if venue != Venue::Hyperliquid => found,
-            _ => self.get(&contract_key(venue, symbol)),
-        }
+        self.manual(symbol)
+            .or_else(|| self.prices.get(&InstrumentKey::contract(venue, symbol)))
+    }
+
+    /// The published delta of the option `symbol` at `venue`, with the venue's name.
+    pub fn option_delta(&self, venue: Venue, symbol: &str) -> Option<(Decimal, &'static str)> {
+        self.option_delta
+            .get(&InstrumentKey::contract(venue, symbol))
+            .copied()
     }
 
     /// The USD price of an asset: its own quote, else the quote of what it wraps, else its
     /// peg if it is a stablecoin. `None` when nothing is known.
     pub fn asset_usd(&self, asset: &str, library: &ParameterLibrary) -> Option<Cow<'_, Quote>> {
-        if let Some(quote) = self.get(asset) {
+        if let Some(quote) = self.coin(asset) {
             return Some(Cow::Borrowed(quote));
         }
         let priced_as = library.priced_as(asset);
-        if let Some(quote) = self.get(priced_as) {
+        if let Some(quote) = self.coin(priced_as) {
             return Some(Cow::Borrowed(quote));
         }
         library.stablecoin(asset).map(|coin| {

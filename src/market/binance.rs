@@ -178,6 +178,7 @@ pub fn parse_premium_index(
         ) {
             snapshot.funding.push(FundingRate {
                 instrument: symbol.to_owned(),
+                venue: None,
                 rate,
                 time_ms: time,
             });
@@ -223,6 +224,7 @@ pub fn parse_funding_rate(body: &[u8]) -> Result<Vec<FundingRate>, ParseError> {
         .map(|item| {
             Ok(FundingRate {
                 instrument: string(item, "symbol", "fundingRate")?.to_owned(),
+                venue: None,
                 rate: decimal(field(item, "fundingRate", "fundingRate")?, "fundingRate")?,
                 time_ms: int(field(item, "fundingTime", "fundingRate")?, "fundingTime")?,
             })

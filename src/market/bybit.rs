@@ -167,6 +167,7 @@ pub fn parse_tickers(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, ParseE
                 );
                 snapshot.options.push(OptionQuote {
                     instrument: symbol.to_owned(),
+                    venue: None,
                     mark_price: get("markPrice")?,
                     mark_iv: get("markIv")?,
                     underlying_price: get("underlyingPrice")?,
@@ -198,6 +199,7 @@ pub fn parse_tickers(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, ParseE
                 if let (Some(rate), Some(time)) = (get("fundingRate")?, time) {
                     snapshot.funding.push(FundingRate {
                         instrument: symbol.to_owned(),
+                        venue: None,
                         rate,
                         time_ms: time,
                     });
@@ -249,6 +251,7 @@ pub fn parse_funding_history(body: &[u8]) -> Result<Vec<FundingRate>, ParseError
         .map(|item| {
             Ok(FundingRate {
                 instrument: string(item, "symbol", "funding history")?.to_owned(),
+                venue: None,
                 rate: decimal(field(item, "fundingRate", "funding")?, "fundingRate")?,
                 time_ms: int(
                     field(item, "fundingRateTimestamp", "funding")?,

@@ -15,9 +15,12 @@ use serde::{Deserialize, Serialize};
 use super::board::Entry;
 use super::source::Source;
 use super::types::PriceKind;
+use crate::model::{InstrumentKey, Venue};
 
-/// The cache format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The cache format this build reads and writes. Format 2 files each contract under its
+/// venue (format 1 keyed prices by symbol alone, so two venues' `BTCUSDT` collided); a
+/// format 1 file is ignored with a warning and rewritten.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The cache folder: `RISKDECK_CACHE_DIR`, else the platform cache directory.
 pub fn cache_dir() -> Option<PathBuf> {
@@ -35,13 +38,15 @@ pub fn prices_path(dir: &Path) -> PathBuf {
 #[derive(Serialize, Deserialize)]
 struct CachedEntry {
     instrument: String,
+    /// The venue of a contract's listing; absent for a coin.
+    #[serde(default)]
+    venue: Option<Venue>,
     kind: PriceKind,
     price: Decimal,
     quote: String,
     source: Source,
     venue_time_ms: Option<i64>,
     fetched_at_ms: i64,
-    /// Added after the first release of format 1; older files simply lack it.
     #[serde(default)]
     funding_rate: Option<Decimal>,
 }
@@ -88,7 +93,10 @@ pub fn load(path: &Path) -> Cached {
         .prices
         .into_iter()
         .map(|c| Entry {
-            instrument: c.instrument,
+            key: match c.venue {
+                Some(venue) => InstrumentKey::contract(venue, &c.instrument),
+                None => InstrumentKey::coin(&c.instrument),
+            },
             kind: c.kind,
             price: c.price,
             quote: match c.quote.as_str() {
@@ -130,17 +138,18 @@ pub fn save(path: &Path, entries: &[Entry], now_ms: i64) -> std::io::Result<()> 
     for entry in entries.iter().filter(|e| {
         !e.manual && e.via.is_none() && e.listed_as.is_none() && e.source != Source::Bundle
     }) {
-        merged.retain(|m| !m.instrument.eq_ignore_ascii_case(&entry.instrument));
+        merged.retain(|m| m.key != entry.key);
         merged.push(entry.clone());
     }
-    merged.sort_by(|a, b| a.instrument.cmp(&b.instrument));
+    merged.sort_by(|a, b| a.key.cmp(&b.key));
     let file = CacheFile {
         format_version: FORMAT_VERSION,
         saved_at_ms: now_ms,
         prices: merged
             .into_iter()
             .map(|e| CachedEntry {
-                instrument: e.instrument,
+                instrument: e.key.symbol().to_owned(),
+                venue: e.key.venue(),
                 kind: e.kind,
                 price: e.price,
                 quote: e.quote.to_owned(),

@@ -134,6 +134,7 @@ pub fn parse_ticker(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, ParseEr
     if let (Some(rate), Some(time)) = (get("funding_8h")?, time) {
         snapshot.funding.push(FundingRate {
             instrument: name.to_owned(),
+            venue: None,
             rate,
             time_ms: time,
         });
@@ -142,6 +143,7 @@ pub fn parse_ticker(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, ParseEr
         let greek = |g: &str| opt_decimal(greeks.get(g), g);
         snapshot.options.push(OptionQuote {
             instrument: name.to_owned(),
+            venue: None,
             mark_price: get("mark_price")?,
             mark_iv: percent(get("mark_iv")?),
             underlying_price: get("underlying_price")?,
@@ -188,6 +190,7 @@ pub fn parse_book_summary(body: &[u8], fetched_at_ms: i64) -> Result<Snapshot, P
         {
             snapshot.options.push(OptionQuote {
                 instrument: name.to_owned(),
+                venue: None,
                 mark_price: get("mark_price")?,
                 mark_iv: percent(Some(iv)),
                 underlying_price: get("underlying_price")?,
@@ -280,6 +283,7 @@ pub fn parse_funding_rate_history(
         .map(|item| {
             Ok(FundingRate {
                 instrument: instrument.to_owned(),
+                venue: None,
                 rate: decimal(field(item, "interest_8h", "funding")?, "interest_8h")?,
                 time_ms: int(field(item, "timestamp", "funding")?, "timestamp")?,
             })

@@ -126,6 +126,7 @@ pub fn parse_meta_and_asset_ctxs(body: &[u8], fetched_at_ms: i64) -> Result<Snap
         if let Some(rate) = get("funding")? {
             snapshot.funding.push(FundingRate {
                 instrument: name.to_owned(),
+                venue: None,
                 rate,
                 time_ms: fetched_at_ms,
             });
@@ -162,6 +163,7 @@ pub fn parse_funding_history(body: &[u8]) -> Result<Vec<FundingRate>, ParseError
         .map(|item| {
             Ok(FundingRate {
                 instrument: string(item, "coin", "funding")?.to_owned(),
+                venue: None,
                 rate: decimal(field(item, "fundingRate", "funding")?, "fundingRate")?,
                 time_ms: int(field(item, "time", "funding")?, "time")?,
             })

@@ -155,6 +155,7 @@ pub fn parse_funding(body: &[u8]) -> Result<Vec<FundingRate>, ParseError> {
         .map(|item| {
             Ok(FundingRate {
                 instrument: string(item, "instId", "funding")?.to_owned(),
+                venue: None,
                 rate: decimal(field(item, "fundingRate", "funding")?, "fundingRate")?,
                 time_ms: int(field(item, "fundingTime", "funding")?, "fundingTime")?,
             })
@@ -201,6 +202,7 @@ pub fn parse_opt_summary(body: &[u8]) -> Result<Vec<OptionQuote>, ParseError> {
             let get = |name: &str| opt_decimal(item.get(name), name);
             Ok(OptionQuote {
                 instrument: string(item, "instId", "opt-summary")?.to_owned(),
+                venue: None,
                 mark_price: None,
                 mark_iv: get("markVol")?,
                 underlying_price: get("fwdPx")?,

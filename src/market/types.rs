@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::source::Source;
+use crate::model::{InstrumentKey, Venue};
 
 /// Which price a number is.
 #[derive(
@@ -43,6 +44,9 @@ impl PriceKind {
 pub struct Price {
     /// The venue's instrument name (`BTCUSDT`, `BTC-PERPETUAL`, `bitcoin`).
     pub instrument: String,
+    /// For a contract's price: the venue whose listing it is (set by the board's job, not
+    /// the parser); `None` for a coin's price.
+    pub venue: Option<Venue>,
     /// Which price.
     pub kind: PriceKind,
     /// The value, in the instrument's quote currency.
@@ -118,6 +122,8 @@ pub struct Candle {
 pub struct FundingRate {
     /// The venue's instrument name.
     pub instrument: String,
+    /// The venue whose listing it is, once the board knows (see [`Price::venue`]).
+    pub venue: Option<Venue>,
     /// Rate per funding interval, as a fraction (0.0001 = 0.01 %).
     pub rate: Decimal,
     /// When it applied, milliseconds since the Unix epoch (not always a round hour).
@@ -129,6 +135,8 @@ pub struct FundingRate {
 pub struct OptionQuote {
     /// The venue's instrument name.
     pub instrument: String,
+    /// The venue whose listing it is, once the board knows (see [`Price::venue`]).
+    pub venue: Option<Venue>,
     /// Mark price, in the venue's unit (Deribit: underlying coin; Bybit: USD).
     pub mark_price: Option<Decimal>,
     /// Mark implied volatility as a fraction (Deribit's percent is divided by 100).
@@ -160,6 +168,34 @@ pub struct Snapshot {
     pub options: Vec<OptionQuote>,
 }
 
+impl Price {
+    /// What this is the price of: a contract of its venue, else a coin.
+    pub fn key(&self) -> InstrumentKey {
+        key_of(self.venue, &self.instrument)
+    }
+}
+
+impl FundingRate {
+    /// The contract this rate belongs to (a coin key when the venue is not known).
+    pub fn key(&self) -> InstrumentKey {
+        key_of(self.venue, &self.instrument)
+    }
+}
+
+impl OptionQuote {
+    /// The option this quote belongs to (a coin key when the venue is not known).
+    pub fn key(&self) -> InstrumentKey {
+        key_of(self.venue, &self.instrument)
+    }
+}
+
+fn key_of(venue: Option<Venue>, name: &str) -> InstrumentKey {
+    match venue {
+        Some(venue) => InstrumentKey::contract(venue, name),
+        None => InstrumentKey::coin(name),
+    }
+}
+
 impl Snapshot {
     /// Adds a price when the venue sent one (`None` and empty fields are skipped).
     pub fn push_price(
@@ -174,6 +210,7 @@ impl Snapshot {
         if let Some(value) = value {
             self.prices.push(Price {
                 instrument: instrument.to_owned(),
+                venue: None,
                 kind,
                 value,
                 quote: None,
@@ -182,6 +219,21 @@ impl Snapshot {
                 fetched_at_ms,
             });
         }
+    }
+
+    /// Files every price, funding rate and option quote as a listing of `venue` (what a
+    /// contract job does with its answer), so the same symbol at two venues stays apart.
+    pub fn at_venue(mut self, venue: Venue) -> Self {
+        for price in &mut self.prices {
+            price.venue = Some(venue);
+        }
+        for funding in &mut self.funding {
+            funding.venue = Some(venue);
+        }
+        for option in &mut self.options {
+            option.venue = Some(venue);
+        }
+        self
     }
 
     /// The price of `instrument` of `kind`, if present.

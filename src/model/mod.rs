@@ -4,6 +4,7 @@
 //! Nothing here knows about egui or HTTP; the GUI, the CLI and the tests all go through the
 //! same [`parse_portfolio`], [`validate`](validate::validate) and [`io`] functions.
 
+pub mod instrument;
 pub mod io;
 pub mod load;
 pub mod migrate;
@@ -13,6 +14,7 @@ pub mod types;
 pub mod validate;
 pub mod venue_rules;
 
+pub use instrument::InstrumentKey;
 pub use load::{Problem, parse_portfolio, parse_portfolio_bytes};
 pub use types::*;
 

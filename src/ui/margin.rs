@@ -51,9 +51,9 @@ pub struct MarginView {
     pub expanded: BTreeSet<usize>,
     /// Ages (seconds) past which live and bundled prices are drawn as stale (from Settings).
     pub stale_after_s: (i64, i64),
-    /// Current funding rate per funding interval (fraction) by upper-case symbol, from the
-    /// last price refresh; shown beside perpetuals.
-    pub funding_rates: std::collections::BTreeMap<String, Decimal>,
+    /// Current funding rate per funding interval (fraction) by contract, from the last
+    /// price refresh; shown beside perpetuals.
+    pub funding_rates: std::collections::BTreeMap<crate::model::InstrumentKey, Decimal>,
 }
 
 impl Default for MarginView {
@@ -387,10 +387,10 @@ fn account_row(
         {
             let funding = view
                 .funding_rates
-                .get(
-                    &crate::engine::market::contract_key(account.venue, &position.symbol)
-                        .to_ascii_uppercase(),
-                )
+                .get(&crate::model::InstrumentKey::contract(
+                    account.venue,
+                    &position.symbol,
+                ))
                 .copied();
             position_row(ui, position, view.stale_after_s, funding);
         }

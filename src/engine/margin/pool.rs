@@ -809,7 +809,7 @@ fn add_option(
     let library = context.library;
     let Some((premium_usd, premium_source)) = context
         .market
-        .get(&option.symbol)
+        .contract(account.venue, &option.symbol)
         .map(|q| (q.price_usd, q.source.clone()))
     else {
         exclude(

@@ -1,0 +1,215 @@
+//! The one seam between market data and the engine: (portfolio, board, valuation time) →
+//! the engine's market snapshot and every assumption it rests on.
+//!
+//! This is the only place where the file's manual prices, fetched marks, cached prices, the
+//! bundled history and stand-ins become the engine's input, so the GUI, the CLI and every
+//! later view (timeline, stress, VaR) price a file the same way and list the same
+//! assumptions. The rules, in order of precedence:
+//! 1. a manual price in the file (`price_overrides`) prices the coin of that ticker and every
+//!    contract of that symbol, at any venue, and is marked manual;
+//! 2. a contract takes its own venue's mark (keyed by venue and symbol), else the same
+//!    perpetual's mark at another venue (`listed_as`), else the cache;
+//! 3. a coin takes the first source that answered, else the cache, else the bundled close;
+//! 4. a contract nothing prices is left to the engine, which prices it from its underlying
+//!    and marks it so (`price_via`); a stablecoin nothing prices is taken at its peg.
+//!
+//! No clock is read here: the valuation time is an argument.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use rust_decimal::Decimal;
+
+use crate::engine::{self, MarginReport, MarketSnapshot, PriceSource, Quote};
+use crate::market::board::{Board, Entry};
+use crate::market::{PriceKind, Source, bundle};
+use crate::model::params::ParameterLibrary;
+use crate::model::{InstrumentKey, Portfolio};
+
+/// The engine's input for one valuation, and what it rests on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Priced {
+    /// Prices, volatilities and published option deltas for the engine.
+    pub snapshot: MarketSnapshot,
+    /// Assumptions the prices rest on (USDT at 1 USD, the σ source, …), shown with the numbers.
+    pub assumptions: Vec<String>,
+    /// Sources that failed, each once.
+    pub warnings: Vec<String>,
+    /// Each perpetual's current funding rate per funding interval (fraction), by contract.
+    pub funding_rates: BTreeMap<InstrumentKey, Decimal>,
+    /// Contracts priced by the same contract at another venue: which listing.
+    pub listed_as: BTreeMap<InstrumentKey, String>,
+    /// The valuation time the prices are for (ms since the epoch): ages are measured to it.
+    pub valued_at_ms: i64,
+}
+
+/// Daily volatilities for σ distances: the 30-day realized volatility of each bundled coin's
+/// daily closes up to [`bundle::AS_OF`] (the bundle is fixed, so it is computed once).
+pub fn bundled_daily_vols() -> &'static BTreeMap<String, f64> {
+    static VOLS: LazyLock<BTreeMap<String, f64>> = LazyLock::new(|| {
+        bundle::assets()
+            .filter_map(|asset| bundle::daily_vol(asset, 30).map(|vol| (asset.to_owned(), vol)))
+            .collect()
+    });
+    &VOLS
+}
+
+/// Prices `portfolio` (or nothing but the board, when `None`) from `board` at
+/// `valued_at_ms`: the file's manual prices first, then every market price on the board (USD
+/// for coins, the contract's own quote for contract marks). Contracts priced by their
+/// underlying are left out, so the engine itself falls back and says so; bundled stablecoin
+/// prices are left out too, as their series ends in 2024 (the peg is used).
+pub fn price(
+    portfolio: Option<&Portfolio>,
+    board: &Board,
+    library: &ParameterLibrary,
+    valued_at_ms: i64,
+) -> Priced {
+    let mut snapshot =
+        portfolio.map_or_else(MarketSnapshot::default, MarketSnapshot::from_overrides);
+    let mut funding_rates = BTreeMap::new();
+    let mut listed_as = BTreeMap::new();
+    for entry in &board.entries {
+        if let Some(rate) = entry.funding_rate {
+            funding_rates.insert(entry.key.clone(), rate);
+        }
+        if let Some(listing) = &entry.listed_as {
+            listed_as.insert(entry.key.clone(), listing.clone());
+        }
+        let bundled_stable = entry.source == Source::Bundle
+            && !entry.key.is_contract()
+            && library.stablecoin(entry.key.symbol()).is_some();
+        if entry.manual || entry.via.is_some() || bundled_stable {
+            continue;
+        }
+        let price_usd = if entry.quote == "quote" {
+            entry.price
+        } else {
+            board.usd(entry)
+        };
+        snapshot.prices.insert(
+            entry.key.clone(),
+            Quote {
+                price_usd,
+                source: PriceSource::Market {
+                    source: entry.source,
+                    kind: entry.kind,
+                    venue_time_ms: entry.venue_time_ms,
+                    fetched_at_ms: entry.fetched_at_ms,
+                },
+            },
+        );
+    }
+    for quote in &board.options {
+        if let Some(delta) = quote.delta {
+            snapshot
+                .option_delta
+                .insert(quote.key(), (delta, quote.source.display_name()));
+        }
+    }
+    snapshot.daily_vol.clone_from(bundled_daily_vols());
+    let mut assumptions = Vec::new();
+    if board.usdt_assumed() {
+        assumptions.push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
+    }
+    let mut warnings: Vec<String> = Vec::new();
+    for error in &board.errors {
+        let line = format!("Price source failed: {error}");
+        if !warnings.contains(&line) {
+            warnings.push(line);
+        }
+    }
+    Priced {
+        snapshot,
+        assumptions,
+        warnings,
+        funding_rates,
+        listed_as,
+        valued_at_ms,
+    }
+}
+
+/// The margin engine on `portfolio` priced by `priced`, with the pricing assumptions and
+/// warnings added to the engine's own (the σ source only when a σ distance is shown).
+pub fn analyze(portfolio: &Portfolio, priced: &Priced, library: &ParameterLibrary) -> MarginReport {
+    let mut analysis = engine::analyze(portfolio, &priced.snapshot, library);
+    if analysis
+        .positions
+        .iter()
+        .any(|p| p.distance_to_liquidation_sigma.is_some())
+    {
+        analysis.assumptions.push(format!(
+            "Distances in σ use each coin's 30-day realized volatility of the bundled daily \
+             closes to {}.",
+            bundle::AS_OF
+        ));
+    }
+    analysis
+        .assumptions
+        .extend(priced.assumptions.iter().cloned());
+    analysis.warnings.extend(priced.warnings.iter().cloned());
+    analysis
+}
+
+/// The board as a listing shows it (`riskdeck prices`): the file's manual prices laid over
+/// the market prices they replace, marked manual, with the same precedence as [`price`]. A
+/// manual name replaces the coin of that ticker and every contract of that symbol; a
+/// contract priced by its underlying follows the underlying's manual price.
+pub fn with_manual(board: &Board, portfolio: &Portfolio, valued_at_ms: i64) -> Board {
+    let mut shown = board.clone();
+    for price in &portfolio.price_overrides {
+        let name = price.symbol.to_ascii_uppercase();
+        let manual = |key: InstrumentKey| Entry {
+            key,
+            kind: PriceKind::Reference,
+            price: price.price_usd,
+            quote: "USD",
+            source: Source::Manual,
+            venue_time_ms: None,
+            fetched_at_ms: valued_at_ms,
+            manual: true,
+            via: None,
+            funding_rate: None,
+            listed_as: None,
+        };
+        let mut replaced = false;
+        for entry in &mut shown.entries {
+            if entry.key.symbol() == name {
+                *entry = Entry {
+                    funding_rate: entry.funding_rate,
+                    ..manual(entry.key.clone())
+                };
+                replaced = true;
+            }
+        }
+        let missing: Vec<InstrumentKey> = shown
+            .missing
+            .iter()
+            .filter(|k| k.symbol() == name)
+            .cloned()
+            .collect();
+        shown.missing.retain(|k| k.symbol() != name);
+        replaced |= !missing.is_empty();
+        shown.entries.extend(missing.into_iter().map(manual));
+        if !replaced {
+            shown.entries.push(manual(InstrumentKey::Coin(name)));
+        }
+    }
+    // Contracts priced by their underlying follow its manual price.
+    let manual: Vec<Entry> = shown.entries.iter().filter(|e| e.manual).cloned().collect();
+    for entry in &mut shown.entries {
+        if let Some(base) = entry.via.as_ref().and_then(|u| {
+            manual
+                .iter()
+                .find(|m| !m.key.is_contract() && m.key.symbol().eq_ignore_ascii_case(u))
+        }) {
+            *entry = Entry {
+                key: entry.key.clone(),
+                via: entry.via.clone(),
+                ..base.clone()
+            };
+        }
+    }
+    shown.sort();
+    shown
+}
