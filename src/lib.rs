@@ -14,6 +14,7 @@ pub mod cli;
 pub mod engine;
 pub mod market;
 pub mod model;
+pub mod present;
 pub mod pricing;
-pub mod report;
 pub mod ui;
+pub mod venues;

@@ -14,5 +14,6 @@ mod malformed;
 mod market_http;
 mod market_parsers;
 mod portfolio_files;
+mod pricing;
 mod save;
 mod ui_headless;

@@ -10,10 +10,16 @@ use rust_decimal::Decimal;
 
 use crate::common::temp_copy;
 
+/// The app on `path`, offline, with the real feed reading an empty price cache of its own
+/// (never the developer's).
 fn harness_for(path: std::path::PathBuf) -> Harness<'static, RiskDeckApp> {
+    let cache = tempfile::tempdir().unwrap().keep();
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| RiskDeckApp::new(cc, Some(path), true))
+        .build_eframe(move |cc| {
+            let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(cache));
+            RiskDeckApp::with_feed(cc, Some(path), true, Box::new(feed))
+        })
 }
 
 /// Steps frames (letting worker threads finish) until `done` holds; fails after 10 s.
@@ -214,7 +220,7 @@ fn margin_panel_shows_the_weakest_account_and_sorts() {
         app.document.is_some()
     });
     // The engine's weakest account (Binance cross, −12.03 % uniform move) is on the summary card.
-    harness.get_by_label("Binance cross: -12.0 %");
+    harness.get_by_label("Binance cross: -12.03 %");
     // The label also names the account in the portfolio editor and the chart legends; the
     // margin table's row is the one button with it.
     let y = |harness: &Harness<'_, RiskDeckApp>, label: &str| {

@@ -46,17 +46,28 @@ pub struct LiveFeed {
     transport_error: Option<String>,
     /// The base URLs the client was made with.
     base_urls: BaseUrls,
+    /// Where the price cache lives; `None` keeps no cache.
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 impl LiveFeed {
     /// A feed; the HTTP client is created on the worker thread at the first refresh, and
     /// again when the base URLs change.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_cache_dir(cache::cache_dir())
     }
 
-    fn cached() -> (Option<std::path::PathBuf>, cache::Cached) {
-        let path = cache::cache_dir().map(|dir| cache::prices_path(&dir));
+    /// A feed whose price cache is in `cache_dir` (tests pass a temporary folder, so a
+    /// developer's own cache never changes what they see).
+    pub fn with_cache_dir(cache_dir: Option<std::path::PathBuf>) -> Self {
+        Self {
+            cache_dir,
+            ..Self::default()
+        }
+    }
+
+    fn cached(&self) -> (Option<std::path::PathBuf>, cache::Cached) {
+        let path = self.cache_dir.as_deref().map(cache::prices_path);
         let cached = path.as_deref().map(cache::load).unwrap_or_default();
         if let Some(warning) = &cached.warning {
             tracing::warn!("{warning}");
@@ -84,7 +95,7 @@ impl PriceFeed for LiveFeed {
                 Err(e) => self.transport_error = Some(e),
             }
         }
-        let (path, cached) = Self::cached();
+        let (path, cached) = self.cached();
         let Some(transport) = &self.transport else {
             let mut board = board::offline(wanted, now_ms(), &cached);
             board.offline_as_of = None;
@@ -106,7 +117,7 @@ impl PriceFeed for LiveFeed {
     }
 
     fn offline(&mut self, wanted: &[Wanted]) -> Board {
-        board::offline(wanted, now_ms(), &Self::cached().1)
+        board::offline(wanted, now_ms(), &self.cached().1)
     }
 }
 

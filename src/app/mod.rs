@@ -635,7 +635,10 @@ impl RiskDeckApp {
         let now = crate::market::fetch::now_ms();
         if let Some(board) = &self.market.board {
             if let Some(as_of) = board.offline_as_of {
-                let text = match board.cache_saved_at_ms.and_then(ui::format::utc_time) {
+                let text = match board
+                    .cache_saved_at_ms
+                    .and_then(crate::present::format::utc_time)
+                {
                     Some(saved) => format!("offline — cached prices of {saved}"),
                     None => format!("offline — bundled data as of {as_of}"),
                 };
@@ -995,6 +998,7 @@ impl eframe::App for RiskDeckApp {
         let ctx = ui.ctx().clone();
         self.market_tick(&ctx);
         self.margin_view.stale_after_s = (self.state.stale_mark_s, self.state.stale_history_s);
+        self.margin_view.now_ms = crate::market::fetch::now_ms();
         if settings::settings_window(&ctx, &mut self.settings_open, &mut self.state) {
             self.refresh_prices();
         }

@@ -187,7 +187,7 @@ pub fn prices(
             }
             let funding = e
                 .funding_rate
-                .map(|rate| format!("funding {}", crate::ui::format::funding_pct(rate)));
+                .map(|rate| format!("funding {}", crate::present::format::funding_pct(rate)));
             if let Some(funding) = &funding {
                 flags.push(funding);
             }
@@ -198,7 +198,7 @@ pub fn prices(
                 e.price.normalize().to_string(),
                 e.quote,
                 e.source.display_name(),
-                crate::ui::format::age(e.age_seconds(now)),
+                crate::present::format::age(e.age_seconds(now)),
                 flags.join(" ")
             );
         }
@@ -357,7 +357,7 @@ pub fn priced_report(
     file: &Path,
     portfolio: &crate::model::Portfolio,
     offline: bool,
-) -> anyhow::Result<crate::report::Report> {
+) -> anyhow::Result<crate::present::Report> {
     let library = crate::model::params::library();
     let wanted = board::wanted_by(portfolio, library);
     let now = now_ms();
@@ -372,9 +372,14 @@ pub fn report_from_board(
     portfolio: &crate::model::Portfolio,
     board: &Board,
     valued_at_ms: i64,
-) -> crate::report::Report {
+) -> crate::present::Report {
     let library = crate::model::params::library();
     let priced = crate::pricing::price(Some(portfolio), board, library, valued_at_ms);
     let analysis = crate::pricing::analyze(portfolio, &priced, library);
-    crate::report::Report::with_analysis(&file.display().to_string(), portfolio, &analysis)
+    crate::present::Report::with_analysis(
+        &file.display().to_string(),
+        portfolio,
+        &analysis,
+        valued_at_ms,
+    )
 }

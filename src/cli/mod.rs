@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod market;
+pub mod market;
 
 use crate::model::io::{FileError, Overwrite, load_file, save_file, to_ron_string};
 

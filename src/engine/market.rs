@@ -27,9 +27,9 @@ pub enum PriceSource {
     /// Fetched from a venue, or read from the bundled history.
     Market {
         /// Where from.
-        source: crate::market::Source,
+        source: crate::model::provenance::Source,
         /// Which price.
-        kind: crate::market::PriceKind,
+        kind: crate::model::provenance::PriceKind,
         /// The venue's time (ms since the epoch), when sent; the close for bundled candles.
         venue_time_ms: Option<i64>,
         /// When it was received (ms since the epoch).

@@ -52,6 +52,11 @@ pub struct PositionRisk {
     pub entry_price: Option<Decimal>,
     /// Mark price used, quote units per coin (USD for spot and lending).
     pub mark_price: Decimal,
+    /// The instrument's price tick when the venue's rules give one (from its [`VenueSpec`]);
+    /// prices are shown to it.
+    ///
+    /// [`VenueSpec`]: crate::engine::margin::spec::VenueSpec
+    pub price_tick: Option<Decimal>,
     /// Absolute notional in USD.
     pub notional_usd: Decimal,
     /// Asset the margin numbers below are in (`USDT`, `BTC`, `USD`).

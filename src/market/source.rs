@@ -1,100 +1,10 @@
 //! The venues prices come from, their base URLs (overridable for tests and proxies) and the
 //! shape of one request.
 
-/// A market-data source.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum Source {
-    /// Binance spot (`/api/v3`).
-    BinanceSpot,
-    /// Binance USDⓈ-M futures (`/fapi/v1`).
-    BinanceFutures,
-    /// Binance COIN-M futures (`/dapi/v1`).
-    BinanceCoinm,
-    /// Bybit v5.
-    Bybit,
-    /// OKX v5.
-    Okx,
-    /// Deribit v2.
-    Deribit,
-    /// Coinbase Exchange.
-    Coinbase,
-    /// Kraken spot.
-    Kraken,
-    /// Hyperliquid `info`.
-    Hyperliquid,
-    /// CoinGecko (slow, aggregated fallback).
-    CoinGecko,
-    /// The history bundled in the binary (`assets/prices/`).
-    Bundle,
-    /// A manual price from the portfolio file.
-    Manual,
-}
+pub use crate::model::provenance::Source;
 
+/// Where each source is reached: base URLs (overridable) and environment variables.
 impl Source {
-    /// Every network source, in a stable order.
-    pub const NETWORK: [Source; 10] = [
-        Source::BinanceSpot,
-        Source::BinanceFutures,
-        Source::BinanceCoinm,
-        Source::Bybit,
-        Source::Okx,
-        Source::Deribit,
-        Source::Coinbase,
-        Source::Kraken,
-        Source::Hyperliquid,
-        Source::CoinGecko,
-    ];
-
-    /// Name for people.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Self::BinanceSpot => "Binance spot",
-            Self::BinanceFutures => "Binance USDS-M",
-            Self::BinanceCoinm => "Binance COIN-M",
-            Self::Bybit => "Bybit",
-            Self::Okx => "OKX",
-            Self::Deribit => "Deribit",
-            Self::Coinbase => "Coinbase",
-            Self::Kraken => "Kraken",
-            Self::Hyperliquid => "Hyperliquid",
-            Self::CoinGecko => "CoinGecko",
-            Self::Bundle => "bundled history",
-            Self::Manual => "manual",
-        }
-    }
-
-    /// snake_case name for JSON and `--source`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::BinanceSpot => "binance_spot",
-            Self::BinanceFutures => "binance_futures",
-            Self::BinanceCoinm => "binance_coinm",
-            Self::Bybit => "bybit",
-            Self::Okx => "okx",
-            Self::Deribit => "deribit",
-            Self::Coinbase => "coinbase",
-            Self::Kraken => "kraken",
-            Self::Hyperliquid => "hyperliquid",
-            Self::CoinGecko => "coingecko",
-            Self::Bundle => "bundle",
-            Self::Manual => "manual",
-        }
-    }
-
-    /// The source named `key` (see [`Source::key`]); `binance` means Binance spot.
-    pub fn from_key(key: &str) -> Option<Self> {
-        let key = key.to_ascii_lowercase();
-        if key == "binance" {
-            return Some(Self::BinanceSpot);
-        }
-        Self::NETWORK
-            .into_iter()
-            .chain([Self::Bundle, Self::Manual])
-            .find(|s| s.key() == key)
-    }
-
     /// The venue's public base URL (scheme and host; paths are the venue's own).
     pub fn default_base_url(self) -> &'static str {
         match self {

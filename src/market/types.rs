@@ -6,38 +6,7 @@ use rust_decimal::Decimal;
 use super::source::Source;
 use crate::model::{InstrumentKey, Venue};
 
-/// Which price a number is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum PriceKind {
-    /// Last trade.
-    Last,
-    /// The venue's mark price (what margin and liquidation use).
-    Mark,
-    /// The venue's index (spot basket).
-    Index,
-    /// An oracle price (Hyperliquid).
-    Oracle,
-    /// Mid of best bid and ask (Hyperliquid `allMids`).
-    Mid,
-    /// An aggregated price (CoinGecko) or a bundled close.
-    Reference,
-}
-
-impl PriceKind {
-    /// Lower-case name for JSON and tables.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Last => "last",
-            Self::Mark => "mark",
-            Self::Index => "index",
-            Self::Oracle => "oracle",
-            Self::Mid => "mid",
-            Self::Reference => "reference",
-        }
-    }
-}
+pub use crate::model::provenance::PriceKind;
 
 /// One price with where and when it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

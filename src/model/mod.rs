@@ -9,6 +9,7 @@ pub mod io;
 pub mod load;
 pub mod migrate;
 pub mod params;
+pub mod provenance;
 pub mod spans;
 pub mod types;
 pub mod validate;

@@ -11,7 +11,9 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::engine::result::NEAR_LIQUIDATION_PCT;
 use crate::engine::{AccountRisk, MarginReport, PositionRisk};
-use crate::ui::format::group_thousands;
+use crate::present::format::{
+    self as fmt, NONE, group_thousands, leverage, money, signed_pct, signed_pct_decimal,
+};
 use crate::ui::theme;
 
 /// What the user picked in one panel, highlighted in the others.
@@ -54,6 +56,8 @@ pub struct MarginView {
     /// Current funding rate per funding interval (fraction) by contract, from the last
     /// price refresh; shown beside perpetuals.
     pub funding_rates: std::collections::BTreeMap<crate::model::InstrumentKey, Decimal>,
+    /// The time price ages are measured to (ms since the epoch), set by the shell each frame.
+    pub now_ms: i64,
 }
 
 impl Default for MarginView {
@@ -67,25 +71,13 @@ impl Default for MarginView {
                 crate::market::board::STALE_HISTORY_SECONDS,
             ),
             funding_rates: std::collections::BTreeMap::new(),
+            now_ms: 0,
         }
     }
 }
 
 fn to_f64(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(0.0)
-}
-
-fn money(value: Decimal) -> String {
-    group_thousands(value.round_dp(2))
-}
-
-fn price(value: Decimal) -> String {
-    let places = if value.abs() >= Decimal::ONE_HUNDRED {
-        2
-    } else {
-        6
-    };
-    group_thousands(value.round_dp(places).normalize())
 }
 
 /// Colour for a liquidation distance in percent: red within 10 %, amber within 25 %.
@@ -162,9 +154,6 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
             "Sum over accounts of collateral (valued in USD, with haircuts where known) plus \
              unrealized PnL.",
         );
-        let leverage = |l: Option<Decimal>| {
-            l.map_or_else(|| "--".to_owned(), |l| format!("{}x", l.round_dp(2)))
-        };
         card(
             ui,
             "Gross / net leverage",
@@ -186,7 +175,7 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
             ui,
             "Weakest account",
             match (&totals.weakest_account, totals.weakest_move_pct) {
-                (Some(label), Some(pct)) => format!("{label}: {pct:+.1} %"),
+                (Some(label), Some(pct)) => format!("{label}: {}", signed_pct(pct)),
                 _ => "none liquidatable".to_owned(),
             },
             Some(weakest_color),
@@ -333,9 +322,9 @@ fn account_row(
     right(ui, money(account.maintenance_margin_usd))
         .on_hover_text("Sum of the positions' maintenance margins, in USD.");
     let ratio_text = match (account.margin_ratio, account.health_factor) {
-        (Some(ratio), _) => format!("{} %", (ratio * Decimal::ONE_HUNDRED).round_dp(2)),
-        (None, Some(hf)) => format!("HF {}", hf.round_dp(3)),
-        (None, None) => "--".to_owned(),
+        (Some(ratio), _) => fmt::ratio_pct(ratio),
+        (None, Some(hf)) => fmt::health(hf),
+        (None, None) => NONE.to_owned(),
     };
     right(ui, ratio_text).on_hover_text(account.margin_ratio_definition);
     let usage = match (account.health_factor, account.margin_ratio) {
@@ -357,19 +346,14 @@ fn account_row(
         "Maintenance margin as a share of equity (Aave: 1 / health factor). 100 % is \
          liquidation. Colour: red within 10 % of a liquidating move, amber within 25 %.",
     );
-    right(
-        ui,
-        account
-            .leverage
-            .map_or_else(|| "--".to_owned(), |l| format!("{}x", l.round_dp(2))),
-    )
-    .on_hover_text("Gross notional of the account's positions over its equity.");
+    right(ui, leverage(account.leverage))
+        .on_hover_text("Gross notional of the account's positions over its equity.");
     right(
         ui,
         RichText::new(
             account
                 .liquidation_move_pct
-                .map_or_else(|| "none".to_owned(), |m| format!("{m:+.2} %")),
+                .map_or_else(|| "none".to_owned(), signed_pct),
         )
         .color(color),
     )
@@ -392,7 +376,7 @@ fn account_row(
                     &position.symbol,
                 ))
                 .copied();
-            position_row(ui, position, view.stale_after_s, funding);
+            position_row(ui, position, view, funding);
         }
     }
 }
@@ -413,9 +397,10 @@ fn position_hover(position: &PositionRisk) -> String {
 fn position_row(
     ui: &mut egui::Ui,
     position: &PositionRisk,
-    stale_after_s: (i64, i64),
+    view: &MarginView,
     funding_rate: Option<Decimal>,
 ) {
+    let price = |value: Decimal| fmt::price(value, position.price_tick);
     let hover = position_hover(position);
     ui.label(format!(
         "      {} {} {}",
@@ -424,13 +409,10 @@ fn position_row(
         if position.approximate { "~" } else { "" }
     ))
     .on_hover_text(&hover);
-    let provenance = crate::report::PriceLine::with_thresholds(
-        position,
-        crate::market::fetch::now_ms(),
-        stale_after_s,
-    );
+    let provenance =
+        crate::present::PriceLine::with_thresholds(position, view.now_ms, view.stale_after_s);
     let funding_text = funding_rate.map_or_else(String::new, |rate| {
-        format!(", funding {}", crate::ui::format::funding_pct(rate))
+        format!(", funding {}", fmt::funding_pct(rate))
     });
     let price_text = format!(
         "size {} @ mark {}{funding_text}",
@@ -439,15 +421,7 @@ fn position_row(
     );
     match &provenance {
         Some(line) => {
-            let short = if line.manual {
-                "manual".to_owned()
-            } else {
-                match line.age_seconds {
-                    Some(age) => format!("{}, {}", line.source, crate::ui::format::age(age)),
-                    None => line.source.clone(),
-                }
-            };
-            let text = RichText::new(format!("{price_text} ({short})"));
+            let text = RichText::new(format!("{price_text} ({})", line.summary()));
             let text = if line.stale {
                 text.color(crate::ui::theme::warn_color(ui))
             } else {
@@ -481,13 +455,16 @@ fn position_row(
         ui,
         format!(
             "{} {}",
-            price(position.maintenance_margin),
+            fmt::price(position.maintenance_margin, None),
             position.margin_asset
         ),
     )
     .on_hover_text(&hover);
-    right(ui, format!("IM {}", price(position.initial_margin)))
-        .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
+    right(
+        ui,
+        format!("IM {}", fmt::price(position.initial_margin, None)),
+    )
+    .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
     let distance = position.distance_to_liquidation_pct.map(to_f64);
     let color = distance_color(ui, distance);
     ui.label(
@@ -507,10 +484,18 @@ fn position_row(
     .on_hover_text("Bankruptcy price: where the position's margin is used up (Bybit).");
     right(
         ui,
-        RichText::new(distance.map_or_else(String::new, |d| format!("{d:+.2} %"))).color(color),
+        RichText::new(
+            position
+                .distance_to_liquidation_pct
+                .map_or_else(String::new, signed_pct_decimal),
+        )
+        .color(color),
     )
     .on_hover_text("Move of the mark to the liquidation price.");
-    right(ui, format!("PnL {}", price(position.unrealized_pnl)));
+    right(
+        ui,
+        format!("PnL {}", fmt::price(position.unrealized_pnl, None)),
+    );
     ui.end_row();
 }
 

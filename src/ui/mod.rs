@@ -2,7 +2,6 @@
 //! the app applies the draft as one undoable edit at the end of the frame.
 
 pub mod fields;
-pub mod format;
 pub mod margin;
 pub mod panels;
 pub mod portfolio;

@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::fields::{FieldEdits, FieldSpec, text_field};
-use super::format::{group_thousands, parse_decimal_input};
 use super::theme;
 use crate::model::validate::Issue;
 use crate::model::venue_rules::rule_for;
@@ -13,6 +12,7 @@ use crate::model::{
     Account, Collateral, MarginMode, OptionRight, Portfolio, Position, PositionKind, Settlement,
     Venue,
 };
+use crate::present::format::{group_thousands, parse_decimal_input};
 
 /// What the Portfolio panel needs besides the draft it edits.
 pub struct PortfolioContext<'a> {

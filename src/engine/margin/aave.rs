@@ -311,6 +311,7 @@ pub fn analyze(
             size: line.amount,
             entry_price: None,
             mark_price: line.price,
+            price_tick: None,
             notional_usd: notional,
             margin_asset: "USD".into(),
             initial_margin: match (line.borrowed, line.reserve) {
@@ -361,7 +362,7 @@ pub fn analyze(
         initial_margin_usd: initial,
         maintenance_margin_usd: maintenance,
         margin_ratio: None,
-        margin_ratio_definition: super::margin_ratio_definition(account.venue),
+        margin_ratio_definition: crate::venues::spec(account.venue).ratio_definition,
         free_collateral_usd: equity - initial,
         leverage: gross.checked_div(equity),
         health_factor: hf,

@@ -77,7 +77,7 @@ pub fn resolve_rule<'a>(
         .or_else(|| venue_params.and_then(|v| v.taker_fee_rate))
         .unwrap_or_default();
     // OKX counts the fee in its maintenance requirement; elsewhere it is not part of the rate.
-    let rate_fee = if account.venue == Venue::Okx {
+    let rate_fee = if crate::venues::spec(account.venue).fee_in_maintenance {
         fee
     } else {
         Decimal::ZERO
@@ -199,33 +199,6 @@ fn scaled<'a>(
         source: format!("{} ({})", rule.source, rule.as_of).into(),
         approximate: stand_in || rule.approximate,
         notes,
-    }
-}
-
-/// How each venue defines the margin ratio it shows, and where it liquidates.
-pub fn margin_ratio_definition(venue: Venue) -> &'static str {
-    match venue {
-        Venue::BinanceUsdm | Venue::BinanceCoinm => {
-            "maintenance margin / margin balance; liquidation at 100 %"
-        }
-        Venue::BybitLinear | Venue::BybitInverse => {
-            "maintenance margin / equity (MM rate); liquidation at 100 %"
-        }
-        Venue::Okx => "equity / (maintenance margin + closing fee); liquidation at 100 % or below",
-        Venue::Deribit => "maintenance margin / equity; liquidation (incremental) from 100 %",
-        Venue::Hyperliquid => "maintenance margin / account value; liquidation at 100 %",
-        Venue::DydxV4 => "maintenance requirement / equity; liquidation at 100 %",
-        Venue::AaveV3 => "none: Aave uses the health factor; liquidation below 1",
-        Venue::SpotWallet => "none: no margin",
-    }
-}
-
-/// The venue's margin ratio from equity and maintenance margin (same unit).
-pub fn margin_ratio(venue: Venue, equity: Decimal, maintenance: Decimal) -> Option<Decimal> {
-    match venue {
-        Venue::AaveV3 | Venue::SpotWallet => None,
-        Venue::Okx => equity.checked_div(maintenance),
-        _ => maintenance.checked_div(equity),
     }
 }
 
@@ -362,6 +335,7 @@ fn analyze_spot(
             size: spot.amount,
             entry_price: spot.cost_basis_usd,
             mark_price: price,
+            price_tick: None,
             notional_usd: value.abs(),
             margin_asset: usd.clone(),
             initial_margin: Decimal::ZERO,
@@ -396,7 +370,7 @@ fn analyze_spot(
         initial_margin_usd: Decimal::ZERO,
         maintenance_margin_usd: Decimal::ZERO,
         margin_ratio: None,
-        margin_ratio_definition: margin_ratio_definition(account.venue),
+        margin_ratio_definition: crate::venues::spec(account.venue).ratio_definition,
         free_collateral_usd: equity,
         leverage: gross.checked_div(equity),
         health_factor: None,
@@ -428,12 +402,6 @@ pub fn side_of(size: Decimal) -> Side {
     } else {
         Side::Long
     }
-}
-
-/// Whether this venue's liquidation formula is derived rather than published (always marked
-/// approximate): OKX (§4), Deribit (no LP formula, §5.1), dYdX (§6.1).
-pub fn venue_formula_is_derived(venue: Venue) -> bool {
-    matches!(venue, Venue::Okx | Venue::Deribit | Venue::DydxV4)
 }
 
 /// Whether the account's mode is modelled exactly (portfolio margin is modelled as cross).

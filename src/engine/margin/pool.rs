@@ -15,16 +15,15 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::leg::{FastTiers, Leg, MarginRule, Regime};
 use super::{
-    Context, ResolvedRule, bybit, deribit, distance_pct, distance_sigma, margin_ratio,
-    margin_ratio_definition, mode_note, position_path, resolve_rule, side_of,
-    venue_formula_is_derived,
+    Context, ResolvedRule, bybit, deribit, distance_pct, distance_sigma, mode_note, position_path,
+    resolve_rule, side_of,
 };
 use crate::engine::market::PriceSource;
 use crate::engine::result::{
     AccountRisk, Excluded, MarginReport, MmFormula, Note, PositionRisk, TierUsed,
 };
 use crate::model::params::TierBasis;
-use crate::model::{Account, MarginMode, Position, PositionKind, Settlement, Venue};
+use crate::model::{Account, MarginMode, Position, PositionKind, Settlement};
 
 /// What every position on one contract of an account shares: its prices, its margin rule
 /// and the rule's `f64` model. Looked up once per contract, not once per position.
@@ -119,10 +118,7 @@ fn quote_asset(context: &Context<'_>, account: &Account) -> String {
         .map(|c| c.asset.to_ascii_uppercase());
     match (stables.next(), stables.next()) {
         (Some(first), None) => first,
-        _ => match account.venue {
-            Venue::Hyperliquid | Venue::DydxV4 => "USDC".to_owned(),
-            _ => "USD".to_owned(),
-        },
+        _ => crate::venues::spec(account.venue).default_quote.to_owned(),
     }
 }
 
@@ -147,6 +143,7 @@ pub fn analyze_derivatives<'a>(
 ) -> AccountRisk {
     let library = context.library;
     let market = context.market;
+    let spec = crate::venues::spec(account.venue);
     let quote = quote_asset(context, account);
     let quote_usd = context.asset_usd(&quote, report).unwrap_or(Decimal::ONE);
     let isolated_mode = account.margin_mode == MarginMode::Isolated;
@@ -310,7 +307,7 @@ pub fn analyze_derivatives<'a>(
     }
 
     // Collateral into the pools. Inverse-only venues margin every coin in its own pool.
-    let inverse_venue = matches!(account.venue, Venue::BinanceCoinm | Venue::BybitInverse);
+    let inverse_venue = spec.inverse_only;
     let mut collateral_usd = Decimal::ZERO;
     for (entry, collateral) in account.collateral.iter().enumerate() {
         let asset = collateral.asset.to_ascii_uppercase();
@@ -388,7 +385,7 @@ pub fn analyze_derivatives<'a>(
         .or_else(|| library.venue(account.venue).and_then(|v| v.taker_fee_rate))
         .unwrap_or_default();
     let venue_approximate =
-        venue_formula_is_derived(account.venue) || account.margin_mode == MarginMode::Portfolio;
+        spec.derived_liquidation || account.margin_mode == MarginMode::Portfolio;
     // Scratch space reused by every pool (an isolated account has one pool per position).
     let mut at_marks: Vec<AtMark> = Vec::new();
     let mut fast_legs: Vec<FastLeg> = Vec::new();
@@ -423,7 +420,7 @@ pub fn analyze_derivatives<'a>(
             let others_mm = total_mm - mm;
             let initial_margin = initial_margin(pool_leg, notional);
             pool_im += initial_margin;
-            let bybit_inverse_cross = account.venue == Venue::BybitInverse
+            let bybit_inverse_cross = spec.inverse_cross_closed_form
                 && !pool.isolated
                 && leg.settlement == Settlement::Inverse;
             let mut notes: Vec<Note> = Vec::with_capacity(instrument.resolved.notes.len() + 3);
@@ -436,7 +433,7 @@ pub fn analyze_derivatives<'a>(
             )));
             let mut leg_approximate = instrument.resolved.approximate || venue_approximate;
             let (liquidation, bankruptcy) = if bybit_inverse_cross {
-                let tick = tick_of(&instrument.resolved);
+                let tick = spec.tick(&instrument.symbol);
                 let prices = bybit::cross_inverse(
                     leg.side,
                     leg.qty,
@@ -454,7 +451,8 @@ pub fn analyze_derivatives<'a>(
                     instrument.fast_tiers.as_deref(),
                 );
                 // Bybit publishes bankruptcy prices; the other venues do not show one.
-                let bp = matches!(account.venue, Venue::BybitLinear | Venue::BybitInverse)
+                let bp = spec
+                    .shows_bankruptcy
                     .then(|| leg.solve_price(others_equity, Decimal::ZERO, false))
                     .flatten();
                 (lp, bp)
@@ -513,6 +511,7 @@ pub fn analyze_derivatives<'a>(
                 size: pool_leg.size,
                 entry_price: Some(leg.entry_price),
                 mark_price: mark,
+                price_tick: spec.tick(&instrument.symbol),
                 notional_usd,
                 margin_asset: Arc::clone(&pool.asset),
                 initial_margin,
@@ -549,6 +548,7 @@ pub fn analyze_derivatives<'a>(
                 size: item.size,
                 entry_price: None,
                 mark_price: item.mark_price_usd,
+                price_tick: None,
                 notional_usd: item.notional_usd,
                 margin_asset: Arc::clone(&pool.asset),
                 initial_margin: item.initial_margin,
@@ -572,13 +572,9 @@ pub fn analyze_derivatives<'a>(
         im_usd += pool_im * pool.asset_usd;
         if !pool.legs.is_empty() || !pool.fixed.is_empty() {
             if pool.isolated
-                && let Some(ratio) = margin_ratio(account.venue, equity, total_mm)
+                && let Some(ratio) = spec.ratio.of(equity, total_mm)
             {
-                worst_ratio = Some(match (worst_ratio, account.venue) {
-                    (None, _) => ratio,
-                    (Some(w), Venue::Okx) => w.min(ratio),
-                    (Some(w), _) => w.max(ratio),
-                });
+                worst_ratio = Some(worst_ratio.map_or(ratio, |w| spec.ratio.worse(w, ratio)));
             }
             if let Some(found) =
                 single_leg_move.or_else(|| uniform_move_pct(pool, &at_marks, &mut fast_legs))
@@ -590,7 +586,7 @@ pub fn analyze_derivatives<'a>(
     let margin_ratio_value = if isolated_mode {
         worst_ratio
     } else {
-        margin_ratio(account.venue, equity_usd, mm_usd)
+        spec.ratio.of(equity_usd, mm_usd)
     };
     if isolated_mode {
         account_notes.push(
@@ -612,7 +608,7 @@ pub fn analyze_derivatives<'a>(
         initial_margin_usd: im_usd,
         maintenance_margin_usd: mm_usd,
         margin_ratio: margin_ratio_value,
-        margin_ratio_definition: margin_ratio_definition(account.venue),
+        margin_ratio_definition: spec.ratio_definition,
         free_collateral_usd: equity_usd - im_usd,
         leverage: gross_usd.checked_div(equity_usd),
         health_factor: None,
@@ -698,11 +694,6 @@ fn tier_used(pool_leg: &PoolLeg<'_>, index: usize) -> TierUsed {
             MarginRule::Scaled(_) => None,
         },
     }
-}
-
-/// The price tick a Bybit bankruptcy price is rounded to (0.5 for BTCUSD, venue-margin.md §3.4).
-fn tick_of(resolved: &ResolvedRule<'_>) -> Option<Decimal> {
-    (&*resolved.name == "BTCUSD").then(|| Decimal::new(5, 1))
 }
 
 /// The numbers of the leg's maintenance-margin formula in tier `index`, for its explanation.

@@ -1,4 +1,5 @@
-//! The portfolio summary: what `riskdeck report` prints and the GUI's status bar counts.
+//! The portfolio summary: what `riskdeck report` prints (text and JSON), built from the same
+//! engine result the GUI's Margin panel shows.
 //!
 //! Later views (margin, timeline, stress) add their sections to [`Report`]; the JSON field names
 //! are a stable interface documented in the README, so fields are only ever added.
@@ -9,7 +10,9 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::engine::{self, MarginReport, PositionRisk};
+use super::PriceLine;
+use super::format::group_thousands;
+use crate::engine::{MarginReport, PositionRisk};
 use crate::model::{OptionRight, Portfolio, Position, PositionKind, Settlement};
 
 /// The whole summary of one portfolio file.
@@ -68,6 +71,9 @@ pub struct PositionRiskLine {
     /// Mark price used.
     #[serde(with = "rust_decimal::serde::float")]
     pub mark_price: Decimal,
+    /// The instrument's price tick when the venue's rules give one (prices are shown to it).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub price_tick: Option<Decimal>,
     /// Absolute notional in USD.
     #[serde(with = "rust_decimal::serde::float")]
     pub notional_usd: Decimal,
@@ -106,106 +112,6 @@ pub struct PositionRiskLine {
     pub explanation: Vec<String>,
     /// Where the price came from and how old it is.
     pub price: Option<PriceLine>,
-}
-
-/// The provenance of a position's price.
-#[derive(Clone, Debug, Serialize)]
-pub struct PriceLine {
-    /// `manual`, `peg`, `bundle`, or the venue (`binance_futures`, `okx`, …).
-    pub source: String,
-    /// `mark`, `last`, `index`, `mid`, `oracle`, `reference`, `manual` or `peg`.
-    pub kind: String,
-    /// The venue's time (ISO 8601), when known.
-    pub venue_time: Option<String>,
-    /// Age in seconds when the report was made (null for manual and peg prices).
-    pub age_seconds: Option<i64>,
-    /// Older than the threshold: 5 minutes for live prices, 1 day for bundled closes.
-    pub stale: bool,
-    /// A manual price from the file.
-    pub manual: bool,
-    /// Set when the contract had no price of its own: the coin whose price stood in.
-    pub via: Option<String>,
-}
-
-impl PriceLine {
-    /// The provenance of `risk`'s price at `now_ms`, stale past the default thresholds.
-    pub fn of(risk: &PositionRisk, now_ms: i64) -> Option<Self> {
-        use crate::market::board::{STALE_HISTORY_SECONDS, STALE_MARK_SECONDS};
-        Self::with_thresholds(risk, now_ms, (STALE_MARK_SECONDS, STALE_HISTORY_SECONDS))
-    }
-
-    /// The provenance of `risk`'s price, stale past `(live, bundled)` seconds.
-    pub fn with_thresholds(
-        risk: &PositionRisk,
-        now_ms: i64,
-        (stale_mark_s, stale_history_s): (i64, i64),
-    ) -> Option<Self> {
-        use crate::engine::PriceSource;
-        let via = risk.price_via.as_ref().map(ToString::to_string);
-        Some(match risk.price_source.as_ref()? {
-            PriceSource::Manual { .. } => Self {
-                source: "manual".to_owned(),
-                kind: "manual".to_owned(),
-                venue_time: None,
-                age_seconds: None,
-                stale: false,
-                manual: true,
-                via,
-            },
-            PriceSource::Peg => Self {
-                source: "peg".to_owned(),
-                kind: "peg".to_owned(),
-                venue_time: None,
-                age_seconds: None,
-                stale: false,
-                manual: false,
-                via,
-            },
-            PriceSource::Market {
-                source,
-                kind,
-                venue_time_ms,
-                fetched_at_ms,
-            } => {
-                let age = (now_ms - venue_time_ms.unwrap_or(*fetched_at_ms)).max(0) / 1000;
-                let threshold = if *source == crate::market::Source::Bundle {
-                    stale_history_s
-                } else {
-                    stale_mark_s
-                };
-                Self {
-                    source: source.key().to_owned(),
-                    kind: kind.name().to_owned(),
-                    venue_time: venue_time_ms
-                        .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis)
-                        .map(|t| t.to_rfc3339()),
-                    age_seconds: Some(age),
-                    stale: age > threshold,
-                    manual: false,
-                    via,
-                }
-            }
-        })
-    }
-
-    /// `binance_futures mark, 12 s`, `manual`, `bundle reference, 2 d, STALE`.
-    pub fn summary(&self) -> String {
-        let mut text = if self.manual {
-            "manual".to_owned()
-        } else {
-            format!("{} {}", self.source, self.kind)
-        };
-        if let Some(age) = self.age_seconds {
-            let _ = write!(text, ", {age} s old");
-        }
-        if self.stale {
-            text.push_str(", STALE");
-        }
-        if let Some(via) = &self.via {
-            let _ = write!(text, ", price of {via}");
-        }
-        text
-    }
 }
 
 /// Cross-account totals.
@@ -402,18 +308,14 @@ pub struct Counts {
 }
 
 impl Report {
-    /// Builds the summary of `portfolio`, read from `file`, with the margin engine's numbers
-    /// (file prices, bundled venue parameters).
-    pub fn new(file: &str, portfolio: &Portfolio) -> Self {
-        Self::with_analysis(
-            file,
-            portfolio,
-            &engine::analyze_with_file_prices(portfolio),
-        )
-    }
-
-    /// Builds the summary from an analysis already computed.
-    pub fn with_analysis(file: &str, portfolio: &Portfolio, analysis: &MarginReport) -> Self {
+    /// Builds the summary from an analysis already computed, with price ages measured to
+    /// `valued_at_ms` (the valuation time the prices were taken for).
+    pub fn with_analysis(
+        file: &str,
+        portfolio: &Portfolio,
+        analysis: &MarginReport,
+        valued_at_ms: i64,
+    ) -> Self {
         let mut totals: BTreeMap<&str, (Decimal, usize)> = BTreeMap::new();
         for account in &portfolio.accounts {
             for collateral in &account.collateral {
@@ -477,7 +379,11 @@ impl Report {
                 alerts: portfolio.alerts.len(),
                 price_overrides: portfolio.price_overrides.len(),
             },
-            positions: analysis.positions.iter().map(position_risk_line).collect(),
+            positions: analysis
+                .positions
+                .iter()
+                .map(|risk| position_risk_line(risk, valued_at_ms))
+                .collect(),
             totals: TotalsLine {
                 equity_usd: analysis.totals.equity_usd,
                 gross_notional_usd: analysis.totals.gross_notional_usd,
@@ -549,14 +455,14 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "  collateral {:>24} {}",
-                    crate::ui::format::group_thousands(collateral.amount),
+                    group_thousands(collateral.amount),
                     collateral.asset
                 );
             }
             for position in &account.positions {
                 let entry = position
                     .entry_price
-                    .map(|price| format!(" @ {}", crate::ui::format::group_thousands(price)))
+                    .map(|price| format!(" @ {}", group_thousands(price)))
                     .unwrap_or_default();
                 let leverage = position
                     .leverage
@@ -572,7 +478,7 @@ impl Report {
                     "  {:<10} {:<22} {:>16}{entry}{leverage}{expiry}",
                     position.kind,
                     position.symbol,
-                    crate::ui::format::group_thousands(position.size),
+                    group_thousands(position.size),
                 );
             }
         }
@@ -583,7 +489,7 @@ impl Report {
                 out,
                 "  {:<8} {:>24}  ({} accounts)",
                 total.asset,
-                crate::ui::format::group_thousands(total.amount),
+                group_thousands(total.amount),
                 total.accounts
             );
         }
@@ -606,9 +512,10 @@ pub fn kind_name(kind: PositionKind) -> &'static str {
 impl Report {
     /// The margin section of the text report (`~` marks an approximate number).
     fn margin_text(&self, out: &mut String) {
-        use crate::ui::format::group_thousands as g;
-        let opt =
-            |value: Option<Decimal>| value.map_or_else(|| "--".to_owned(), |v| g(v.round_dp(4)));
+        use super::format::{
+            NONE, health, leverage, money, price, price_or_none, ratio_pct, signed_pct,
+            signed_pct_decimal,
+        };
         let _ = writeln!(
             out,
             "\nMargin (~ = approximate; [where each price came from, its age])"
@@ -616,17 +523,21 @@ impl Report {
         for account in &self.accounts {
             let _ = writeln!(
                 out,
-                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, HF {}, liquidated by a {} move",
+                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, {}, liquidated by a {} move",
                 account.label,
                 if account.approximate { " ~" } else { "" },
-                g(account.equity_usd.round_dp(2)),
-                g(account.maintenance_margin_usd.round_dp(2)),
-                opt(account.margin_ratio),
-                opt(account.leverage),
-                opt(account.health_factor),
+                money(account.equity_usd),
+                money(account.maintenance_margin_usd),
+                account
+                    .margin_ratio
+                    .map_or_else(|| NONE.to_owned(), ratio_pct),
+                leverage(account.leverage),
+                account
+                    .health_factor
+                    .map_or_else(|| format!("HF {NONE}"), health),
                 account
                     .liquidation_move_pct
-                    .map_or_else(|| "--".to_owned(), |m| format!("{m:+.2} %")),
+                    .map_or_else(|| NONE.to_owned(), signed_pct),
             );
         }
         for p in &self.positions {
@@ -635,13 +546,13 @@ impl Report {
                 "  {:<16} {:<18} mark {:>14}  IM {:>14}  MM {:>14} {:<5} liq {:>14} ({}){}  [{}]",
                 p.account,
                 p.symbol,
-                g(p.mark_price.round_dp(4)),
-                g(p.initial_margin.round_dp(4)),
-                g(p.maintenance_margin.round_dp(4)),
+                price(p.mark_price, p.price_tick),
+                price(p.initial_margin, None),
+                price(p.maintenance_margin, None),
                 p.margin_asset,
-                opt(p.liquidation_price),
+                price_or_none(p.liquidation_price, p.price_tick),
                 p.distance_to_liquidation_pct
-                    .map_or_else(|| "--".to_owned(), |d| format!("{:+.2} %", d.round_dp(2))),
+                    .map_or_else(|| NONE.to_owned(), signed_pct_decimal),
                 if p.approximate { " ~" } else { "" },
                 p.price
                     .as_ref()
@@ -651,14 +562,14 @@ impl Report {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "  Total equity {} USD, gross {} USD ({}x), net {} USD ({}x); weakest: {}",
-            g(t.equity_usd.round_dp(2)),
-            g(t.gross_notional_usd.round_dp(2)),
-            opt(t.gross_leverage.map(|l| l.round_dp(2))),
-            g(t.net_notional_usd.round_dp(2)),
-            opt(t.net_leverage.map(|l| l.round_dp(2))),
+            "  Total equity {} USD, gross {} USD ({}), net {} USD ({}); weakest: {}",
+            money(t.equity_usd),
+            money(t.gross_notional_usd),
+            leverage(t.gross_leverage),
+            money(t.net_notional_usd),
+            leverage(t.net_leverage),
             match (&t.weakest_account, t.weakest_move_pct) {
-                (Some(label), Some(m)) => format!("{label} at {m:+.2} %"),
+                (Some(label), Some(m)) => format!("{label} at {}", signed_pct(m)),
                 _ => "none can be liquidated".to_owned(),
             }
         );
@@ -667,9 +578,9 @@ impl Report {
                 out,
                 "  exposure {:<6} net {:>14} ({} USD), gross {} USD",
                 exposure.underlying,
-                g(exposure.net_size.round_dp(6)),
-                g(exposure.net_notional_usd.round_dp(2)),
-                g(exposure.gross_notional_usd.round_dp(2))
+                group_thousands(exposure.net_size.round_dp(6)),
+                super::format::money(exposure.net_notional_usd),
+                super::format::money(exposure.gross_notional_usd)
             );
         }
         for excluded in &self.excluded {
@@ -681,7 +592,7 @@ impl Report {
     }
 }
 
-fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
+fn position_risk_line(risk: &PositionRisk, valued_at_ms: i64) -> PositionRiskLine {
     PositionRiskLine {
         account: risk.account.to_string(),
         symbol: risk.symbol.to_string(),
@@ -691,6 +602,7 @@ fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
         size: risk.size,
         entry_price: risk.entry_price,
         mark_price: risk.mark_price,
+        price_tick: risk.price_tick,
         notional_usd: risk.notional_usd,
         margin_asset: risk.margin_asset.to_string(),
         initial_margin: risk.initial_margin,
@@ -705,7 +617,7 @@ fn position_risk_line(risk: &PositionRisk) -> PositionRiskLine {
         source: risk.source.to_string(),
         approximate: risk.approximate,
         explanation: risk.explanation(),
-        price: PriceLine::of(risk, crate::market::fetch::now_ms()),
+        price: PriceLine::of(risk, valued_at_ms),
     }
 }
 
