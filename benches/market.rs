@@ -6,6 +6,10 @@
     clippy::expect_used,
     reason = "a benchmark's setup fails loudly on purpose"
 )]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the local test server runs on its own threads and the round is timed on the wall clock"
+)]
 
 #[path = "../tests/common/mock_server.rs"]
 #[allow(dead_code, reason = "the benchmark uses only part of the test server")]

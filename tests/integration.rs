@@ -5,11 +5,17 @@
     clippy::expect_used,
     reason = "test helpers fail loudly on purpose: a panic is a failed test"
 )]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests time frames and retries on the wall clock and run a local HTTP server on \
+              its own threads; the layering rules are for the crate's code"
+)]
 
 mod cli;
 mod common;
 mod engine;
 mod engine_props;
+mod layering;
 mod malformed;
 mod market_http;
 mod market_parsers;

@@ -1,12 +1,14 @@
-//! Market data for the window: a named worker thread owns the price feed (and with it the
-//! HTTP client); the UI sends it refresh requests and gets progress and finished boards back
-//! over a channel, with a repaint each time, so no frame ever waits on the network.
+//! Market data for the window: each refresh runs as the `prices` task of the task layer
+//! ([`super::tasks`]), which holds the price feed (and with it the HTTP client) while it runs;
+//! progress, an interim board from the cache and the finished board come back as messages,
+//! with a repaint each time, so no frame ever waits on the network.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use super::tasks::{Policy, Tasks};
 
 use crate::market::board::{self, Board, Wanted};
 use crate::market::cache;
@@ -121,32 +123,28 @@ impl PriceFeed for LiveFeed {
     }
 }
 
-enum Request {
-    Refresh {
-        id: u64,
-        wanted: Vec<Wanted>,
-        offline: bool,
-        settings: FeedSettings,
-    },
-}
-
-enum Event {
+/// What the `prices` task sends home.
+pub enum PriceEvent {
+    /// A venue's progress in the running refresh.
     Progress(Progress),
     /// The cache and bundle for instruments not shown yet, while their live refresh runs.
     Interim(Board),
-    Done {
-        id: u64,
-        board: Board,
-    },
+    /// The finished board.
+    Done(Board),
 }
 
-/// The UI's handle on the market worker.
+/// The name of the price-refresh task: a newer refresh supersedes a running one.
+pub const PRICES_TASK: &str = "prices";
+
+/// The window's prices: the feed (shared with the running `prices` task, which owns the
+/// HTTP client while it runs) and what the last refresh brought.
 pub struct MarketService {
-    requests: Sender<Request>,
-    events: Receiver<Event>,
-    cancel: Arc<AtomicBool>,
-    next_id: u64,
-    running: Option<u64>,
+    feed: Arc<Mutex<Box<dyn PriceFeed>>>,
+    /// The instruments the last board priced: new ones are shown at once from the cache and
+    /// the bundle (marked with their age) while the venues are asked.
+    shown: Option<Vec<Wanted>>,
+    /// What the running refresh asks for.
+    asking: Option<Vec<Wanted>>,
     /// The latest board, once one arrived.
     pub board: Option<Arc<Board>>,
     /// Progress of the running refresh per venue: (done, total).
@@ -158,63 +156,12 @@ pub struct MarketService {
 }
 
 impl MarketService {
-    /// Starts the worker thread with `feed`; `ctx` is woken whenever something arrives.
-    pub fn new(ctx: egui::Context, mut feed: Box<dyn PriceFeed>) -> Self {
-        let (requests, request_rx) = channel::<Request>();
-        let (event_tx, events) = channel::<Event>();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let worker_cancel = Arc::clone(&cancel);
-        let spawned = std::thread::Builder::new()
-            .name("riskdeck-market".to_owned())
-            .spawn(move || {
-                // The instruments the last board priced: new ones are shown at once from the
-                // cache and the bundle (marked with their age) while the venues are asked.
-                let mut shown: Option<Vec<Wanted>> = None;
-                for request in request_rx {
-                    let Request::Refresh {
-                        id,
-                        wanted,
-                        offline,
-                        settings,
-                    } = request;
-                    let progress_tx = std::sync::Mutex::new(event_tx.clone());
-                    let progress_ctx = ctx.clone();
-                    let progress = move |p: Progress| {
-                        if let Ok(tx) = progress_tx.lock() {
-                            let _ = tx.send(Event::Progress(p));
-                        }
-                        progress_ctx.request_repaint();
-                    };
-                    if !offline && shown.as_ref() != Some(&wanted) {
-                        let mut interim = feed.offline(&wanted);
-                        // Not offline: the venues are being asked right now.
-                        interim.offline_as_of = None;
-                        if event_tx.send(Event::Interim(interim)).is_err() {
-                            break;
-                        }
-                        ctx.request_repaint();
-                    }
-                    let board = if offline {
-                        feed.offline(&wanted)
-                    } else {
-                        feed.refresh(&wanted, &settings, &worker_cancel, &progress)
-                    };
-                    shown = Some(wanted);
-                    if event_tx.send(Event::Done { id, board }).is_err() {
-                        break;
-                    }
-                    ctx.request_repaint();
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!("could not start the market-data thread: {e}");
-        }
+    /// A service over `feed`.
+    pub fn new(feed: Box<dyn PriceFeed>) -> Self {
         Self {
-            requests,
-            events,
-            cancel,
-            next_id: 0,
-            running: None,
+            feed: Arc::new(Mutex::new(feed)),
+            shown: None,
+            asking: None,
             board: None,
             progress: BTreeMap::new(),
             last_started: None,
@@ -222,58 +169,70 @@ impl MarketService {
         }
     }
 
-    /// Asks for a new board of `wanted` (from the bundle and cache only when `offline`).
-    pub fn refresh(&mut self, wanted: Vec<Wanted>, offline: bool, settings: FeedSettings) {
-        self.next_id += 1;
-        self.cancel.store(false, Ordering::Relaxed);
-        self.running = Some(self.next_id);
+    /// Starts the `prices` task for `wanted` (from the bundle and cache only when
+    /// `offline`); a refresh still running is superseded. `wrap` turns the task's events
+    /// into the owner's messages.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the auto-refresh interval is measured on the shell's monotonic clock"
+    )]
+    pub fn refresh<M: Send + 'static>(
+        &mut self,
+        tasks: &mut Tasks<M>,
+        wrap: fn(PriceEvent) -> M,
+        wanted: Vec<Wanted>,
+        offline: bool,
+        settings: FeedSettings,
+    ) {
         self.progress.clear();
         self.last_started = Some(Instant::now());
-        let _ = self.requests.send(Request::Refresh {
-            id: self.next_id,
-            wanted,
-            offline,
-            settings,
+        let interim = !offline && self.shown.as_ref() != Some(&wanted);
+        self.asking = Some(wanted.clone());
+        let feed = Arc::clone(&self.feed);
+        tasks.spawn(PRICES_TASK, Policy::Supersede, move |cx| {
+            // A superseded refresh is cancelled; it returns quickly and frees the feed.
+            let Ok(mut feed) = feed.lock() else {
+                return;
+            };
+            if interim {
+                let mut board = feed.offline(&wanted);
+                // Not offline: the venues are being asked right now.
+                board.offline_as_of = None;
+                cx.send(wrap(PriceEvent::Interim(board)));
+            }
+            let board = if offline {
+                feed.offline(&wanted)
+            } else {
+                let progress = |p: Progress| {
+                    cx.send(wrap(PriceEvent::Progress(p)));
+                };
+                feed.refresh(&wanted, &settings, cx.cancel_flag(), &progress)
+            };
+            cx.send(wrap(PriceEvent::Done(board)));
         });
     }
 
-    /// Stops the running refresh; what already arrived is kept.
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether a refresh is running.
-    pub fn is_busy(&self) -> bool {
-        self.running.is_some()
-    }
-
-    /// Takes what the worker sent; true when a new board arrived.
-    pub fn poll(&mut self) -> bool {
-        let mut arrived = false;
-        while let Ok(event) = self.events.try_recv() {
-            match event {
-                Event::Progress(p) => {
-                    self.progress.insert(p.source, (p.done, p.total));
-                }
-                Event::Interim(board) => {
-                    self.board = Some(Arc::new(board));
-                    arrived = true;
-                }
-                Event::Done { id, board } => {
-                    if self.running == Some(id) {
-                        self.running = None;
+    /// Takes one event of the `prices` task; true when a new board arrived.
+    pub fn handle(&mut self, event: PriceEvent, now_ms: i64) -> bool {
+        match event {
+            PriceEvent::Progress(p) => {
+                self.progress.insert(p.source, (p.done, p.total));
+                false
+            }
+            PriceEvent::Interim(board) => {
+                self.board = Some(Arc::new(board));
+                true
+            }
+            PriceEvent::Done(board) => {
+                for (source, report) in &board.venues {
+                    if report.answered > 0 {
+                        self.last_success_ms.insert(*source, now_ms);
                     }
-                    let now = now_ms();
-                    for (source, report) in &board.venues {
-                        if report.answered > 0 {
-                            self.last_success_ms.insert(*source, now);
-                        }
-                    }
-                    self.board = Some(Arc::new(board));
-                    arrived = true;
                 }
+                self.shown = self.asking.take();
+                self.board = Some(Arc::new(board));
+                true
             }
         }
-        arrived
     }
 }

@@ -9,6 +9,7 @@ pub mod document;
 pub mod market;
 pub mod samples;
 pub mod settings;
+pub mod tasks;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -20,7 +21,13 @@ use crate::model::io::{FileError, Overwrite, format_problems};
 use crate::model::{Problem, parse_portfolio};
 use crate::ui::{self, Pane, fields::FieldEdits};
 use document::{Document, file_name};
-use worker::{AfterSave, FileWorker, JobResult};
+use tasks::{Policy, Tasks};
+use worker::{AfterSave, JobResult};
+
+/// The task that opens a file (a newer open supersedes an older one).
+const OPEN_TASK: &str = "open";
+/// The task that saves a file (every save's result is delivered).
+const SAVE_TASK: &str = "save";
 
 /// How many files the "Open recent" menu remembers.
 const RECENT_LIMIT: usize = 10;
@@ -84,6 +91,14 @@ pub enum Command {
     Quit,
 }
 
+/// What background tasks send home (see [`tasks`]).
+pub enum TaskMessage {
+    /// A file was opened or saved (tasks `open` and `save`).
+    File(JobResult),
+    /// The `prices` task's progress and boards.
+    Prices(market::PriceEvent),
+}
+
 /// A modal question or message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Dialog {
@@ -115,8 +130,9 @@ pub struct RiskDeckApp {
     margin_view: ui::margin::MarginView,
     /// The account or underlying selected in one panel, highlighted in the others.
     selection: Option<ui::margin::Selection>,
-    worker: FileWorker,
-    /// Prices: the market worker and the latest board.
+    /// Background work: file I/O and price refreshes, by name.
+    tasks: Tasks<TaskMessage>,
+    /// Prices: the feed and the latest board.
     market: market::MarketService,
     /// What the last refresh asked for (a new file or edit may need more).
     wanted: Vec<crate::market::board::Wanted>,
@@ -156,8 +172,11 @@ impl RiskDeckApp {
         state.offline |= offline;
         ui::theme::apply(&cc.egui_ctx, state.dark_mode);
         let mut app = Self {
-            worker: FileWorker::new(cc.egui_ctx.clone()),
-            market: market::MarketService::new(cc.egui_ctx.clone(), feed),
+            tasks: {
+                let ctx = cc.egui_ctx.clone();
+                Tasks::new(move || ctx.request_repaint())
+            },
+            market: market::MarketService::new(feed),
             wanted: Vec::new(),
             wanted_offline: false,
             settings_open: false,
@@ -179,7 +198,7 @@ impl RiskDeckApp {
             .find(|path| path.exists())
             .cloned();
         match file.or(recent) {
-            Some(path) => app.worker.open(Some(path)),
+            Some(path) => app.open_file(Some(path)),
             None => app.open_sample(0),
         }
         app
@@ -187,12 +206,36 @@ impl RiskDeckApp {
 
     /// Whether a file job is still running (tests wait for it).
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy()
+        self.tasks.is_running(OPEN_TASK) || self.tasks.is_running(SAVE_TASK)
     }
 
     /// Whether a price refresh is running (tests wait for it).
     pub fn is_refreshing(&self) -> bool {
-        self.market.is_busy()
+        self.tasks.is_running(market::PRICES_TASK)
+    }
+
+    /// Opens `path` (or asks for a file) as the `open` task: a newer open supersedes it.
+    fn open_file(&mut self, path: Option<PathBuf>) {
+        let job = worker::open_job(path);
+        self.tasks.spawn(OPEN_TASK, Policy::Supersede, move |cx| {
+            cx.send(TaskMessage::File(job()));
+        });
+    }
+
+    /// Takes what the background tasks sent: file results and price boards.
+    fn poll_tasks(&mut self, ctx: &egui::Context) {
+        let mut board_arrived = false;
+        for (_, message) in self.tasks.poll() {
+            match message {
+                TaskMessage::File(result) => self.handle_file_result(ctx, result),
+                TaskMessage::Prices(event) => {
+                    board_arrived |= self.market.handle(event, crate::market::fetch::now_ms());
+                }
+            }
+        }
+        if board_arrived {
+            self.apply_board();
+        }
     }
 
     /// The latest price board (tests read it).
@@ -208,6 +251,8 @@ impl RiskDeckApp {
             .map_or_else(crate::market::board::watch_list, |d| d.wanted().to_vec());
         self.wanted_offline = self.state.offline;
         self.market.refresh(
+            &mut self.tasks,
+            TaskMessage::Prices,
             self.wanted.clone(),
             self.state.offline,
             self.state.feed.clone(),
@@ -228,11 +273,8 @@ impl RiskDeckApp {
     /// Takes finished refreshes and starts new ones: when the portfolio needs instruments the
     /// board lacks, and every `refresh_interval_s` unless offline.
     fn market_tick(&mut self, ctx: &egui::Context) {
-        if self.market.poll() {
-            self.apply_board();
-        }
         // A file being opened decides what to price: do not spend a refresh on the watch list.
-        if self.market.is_busy() || (self.document.is_none() && self.worker.is_busy()) {
+        if self.is_refreshing() || (self.document.is_none() && self.is_busy()) {
             return;
         }
         // The document keeps its list current on every edit; comparing it costs no work.
@@ -305,8 +347,8 @@ impl RiskDeckApp {
     fn proceed(&mut self, ctx: &egui::Context, then: AfterSave) {
         match then {
             AfterSave::Nothing => {}
-            AfterSave::Open(path) => self.worker.open(Some(path)),
-            AfterSave::OpenDialog => self.worker.open(None),
+            AfterSave::Open(path) => self.open_file(Some(path)),
+            AfterSave::OpenDialog => self.open_file(None),
             AfterSave::OpenSample(index) => self.open_sample(index),
             AfterSave::Quit => {
                 self.allow_close = true;
@@ -371,7 +413,10 @@ impl RiskDeckApp {
             overwrite,
             suggested_name: suggested,
         };
-        self.worker.save(request, then);
+        let job = worker::save_job(request, then);
+        self.tasks.spawn(SAVE_TASK, Policy::Keep, move |cx| {
+            cx.send(TaskMessage::File(job()));
+        });
     }
 
     fn remember_recent(&mut self, path: &std::path::Path) {
@@ -381,13 +426,12 @@ impl RiskDeckApp {
         self.state.recent_files.truncate(RECENT_LIMIT);
     }
 
-    fn handle_results(&mut self, ctx: &egui::Context) {
-        for result in self.worker.poll() {
+    fn handle_file_result(&mut self, ctx: &egui::Context, result: JobResult) {
+        {
             match result {
-                JobResult::Opened { result: None, .. } => {}
+                JobResult::Opened { result: None } => {}
                 JobResult::Opened {
                     result: Some(Ok(loaded)),
-                    ..
                 } => {
                     self.remember_recent(&loaded.path);
                     self.edits.clear();
@@ -405,7 +449,6 @@ impl RiskDeckApp {
                 }
                 JobResult::Opened {
                     result: Some(Err(err)),
-                    ..
                 } => {
                     self.notice = Some(
                         "The file could not be opened; the current portfolio is unchanged."
@@ -616,7 +659,7 @@ impl RiskDeckApp {
             }
             ui.separator();
             self.prices_status_ui(ui);
-            if self.worker.is_busy() {
+            if self.is_busy() {
                 ui.separator();
                 ui.spinner();
                 ui.label("Working…");
@@ -652,7 +695,7 @@ impl RiskDeckApp {
                     VenueState::Ok if report.elapsed.as_secs() >= 3 => {
                         (ui::theme::warn_color(ui), "slow")
                     }
-                    VenueState::Ok => (egui::Color32::from_rgb(80, 180, 100), "ok"),
+                    VenueState::Ok => (ui::theme::OK_LIGHT, "ok"),
                     VenueState::Partial => (ui::theme::warn_color(ui), "partly failed"),
                     VenueState::RateLimited => (ui::theme::warn_color(ui), "rate-limited"),
                     VenueState::Blocked => (ui::theme::error_color(ui), "blocked"),
@@ -687,7 +730,7 @@ impl RiskDeckApp {
                     .on_hover_text(hover);
             }
         }
-        if self.market.is_busy() {
+        if self.is_refreshing() {
             ui.spinner();
             let (done, total) = self
                 .market
@@ -713,7 +756,7 @@ impl RiskDeckApp {
                 .on_hover_text("Stop the refresh; prices already received are kept.")
                 .clicked()
             {
-                self.market.cancel();
+                self.tasks.cancel(market::PRICES_TASK);
             }
         } else if ui
             .button("Refresh now")
@@ -893,7 +936,11 @@ impl RiskDeckApp {
             margin_view: &mut self.margin_view,
             selection: &mut self.selection,
             edits: &mut self.edits,
-            today: chrono::Utc::now().date_naive(),
+            today: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
+                crate::market::fetch::now_ms(),
+            )
+            .unwrap_or_default()
+            .date_naive(),
         };
         self.state.layout.ui(&mut behavior, ui);
         document.apply(draft);
@@ -970,7 +1017,7 @@ impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
 
 impl eframe::App for RiskDeckApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.handle_results(ctx);
+        self.poll_tasks(ctx);
         let dropped: Vec<PathBuf> = ctx.input(|input| {
             input
                 .raw

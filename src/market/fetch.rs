@@ -102,7 +102,11 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// The current time in milliseconds since the Unix epoch.
+/// The current time in milliseconds since the Unix epoch: the shell's one wall clock.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one place the wall clock is read; everything below takes time as an argument"
+)]
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -110,6 +114,10 @@ pub fn now_ms() -> i64 {
 }
 
 /// Runs `jobs`, one thread per venue, and merges the results in venue order.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "network I/O: one scoped, named thread per venue so a slow venue delays no other"
+)]
 pub fn fetch_all(
     transport: &Transport,
     jobs: Vec<Job>,
@@ -175,6 +183,10 @@ fn failed(source: Source, message: &str) -> (Source, Snapshot, Vec<FetchError>, 
 }
 
 /// One venue's jobs, in order; stops asking a venue that blocks or bans this network.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "times the venue's round for the status bar (network shell, not the core)"
+)]
 fn run_venue(
     transport: &Transport,
     source: Source,

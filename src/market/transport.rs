@@ -264,6 +264,10 @@ fn is_timeout_io(error: &std::io::Error) -> bool {
 
 /// `base × 2^attempt` plus up to 50 % jitter, so clients that failed together do not retry
 /// together.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "jitter seed from the clock's nanoseconds: transport shell, not a computed figure"
+)]
 fn backoff(base: Duration, attempt: u32) -> Duration {
     let exponential = base.saturating_mul(1 << attempt.min(10));
     let nanos = std::time::SystemTime::now()
@@ -275,6 +279,10 @@ fn backoff(base: Duration, attempt: u32) -> Duration {
 }
 
 /// Sleeps `duration` in short steps; false if `cancel` was raised meanwhile.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a retry wait measured on the monotonic clock (transport shell)"
+)]
 fn sleep_unless_cancelled(duration: Duration, cancel: &AtomicBool) -> bool {
     let deadline = Instant::now() + duration;
     while Instant::now() < deadline {

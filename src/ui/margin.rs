@@ -84,8 +84,8 @@ fn to_f64(value: Decimal) -> f64 {
 fn distance_color(ui: &egui::Ui, distance_pct: Option<f64>) -> Color32 {
     match distance_pct.map(f64::abs) {
         Some(d) if d <= to_f64(NEAR_LIQUIDATION_PCT) => theme::error_color(ui),
-        Some(d) if d <= 25.0 => Color32::from_rgb(230, 160, 40),
-        Some(_) => Color32::from_rgb(70, 170, 90),
+        Some(d) if d <= 25.0 => theme::AMBER,
+        Some(_) => theme::GREEN,
         None => ui.visuals().weak_text_color(),
     }
 }
@@ -500,17 +500,7 @@ fn position_row(
 }
 
 fn venue_color(index: usize) -> Color32 {
-    const PALETTE: [Color32; 8] = [
-        Color32::from_rgb(86, 140, 220),
-        Color32::from_rgb(230, 140, 60),
-        Color32::from_rgb(90, 180, 110),
-        Color32::from_rgb(200, 90, 90),
-        Color32::from_rgb(150, 110, 200),
-        Color32::from_rgb(140, 120, 90),
-        Color32::from_rgb(220, 120, 180),
-        Color32::from_rgb(120, 160, 160),
-    ];
-    PALETTE[index % PALETTE.len()]
+    theme::VENUE_PALETTE[index % theme::VENUE_PALETTE.len()]
 }
 
 fn dim(color: Color32, active: bool) -> Color32 {

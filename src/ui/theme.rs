@@ -23,3 +23,33 @@ pub fn warn_color(ui: &egui::Ui) -> egui::Color32 {
 pub fn weak_color(ui: &egui::Ui) -> egui::Color32 {
     ui.visuals().weak_text_color()
 }
+
+// The only place colours are made (clippy's disallowed-methods keeps it so): each is
+// readable on both the dark and the light panel background.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "ui/theme.rs is where the app's colours are chosen"
+)]
+mod palette {
+    use egui::Color32;
+
+    /// A liquidation distance within 25 %: attention.
+    pub const AMBER: Color32 = Color32::from_rgb(230, 160, 40);
+    /// A liquidation distance beyond 25 %: healthy.
+    pub const GREEN: Color32 = Color32::from_rgb(70, 170, 90);
+    /// A venue light that answered.
+    pub const OK_LIGHT: Color32 = Color32::from_rgb(80, 180, 100);
+    /// One colour per venue in the charts, in account order.
+    pub const VENUE_PALETTE: [Color32; 8] = [
+        Color32::from_rgb(86, 140, 220),
+        Color32::from_rgb(230, 140, 60),
+        Color32::from_rgb(90, 180, 110),
+        Color32::from_rgb(200, 90, 90),
+        Color32::from_rgb(150, 110, 200),
+        Color32::from_rgb(140, 120, 90),
+        Color32::from_rgb(220, 120, 180),
+        Color32::from_rgb(120, 160, 160),
+    ];
+}
+
+pub use palette::{AMBER, GREEN, OK_LIGHT, VENUE_PALETTE};
