@@ -54,6 +54,49 @@ pub struct PersistedState {
     pub stale_history_s: i64,
 }
 
+/// The part of [`PersistedState`] the Settings window edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Never touch the network.
+    pub offline: bool,
+    /// Seconds between automatic price refreshes (0 = only on demand).
+    pub refresh_interval_s: u64,
+    /// Age (seconds) after which a live price is drawn as stale.
+    pub stale_mark_s: i64,
+    /// Age (seconds) after which a bundled or historical price is drawn as stale.
+    pub stale_history_s: i64,
+    /// Source order and base URLs.
+    pub feed: market::FeedSettings,
+}
+
+impl PersistedState {
+    /// The settings the Settings window shows.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            offline: self.offline,
+            refresh_interval_s: self.refresh_interval_s,
+            stale_mark_s: self.stale_mark_s,
+            stale_history_s: self.stale_history_s,
+            feed: self.feed.clone(),
+        }
+    }
+
+    fn apply(&mut self, settings: Settings) {
+        let Settings {
+            offline,
+            refresh_interval_s,
+            stale_mark_s,
+            stale_history_s,
+            feed,
+        } = settings;
+        self.offline = offline;
+        self.refresh_interval_s = refresh_interval_s;
+        self.stale_mark_s = stale_mark_s;
+        self.stale_history_s = stale_history_s;
+        self.feed = feed;
+    }
+}
+
 impl Default for PersistedState {
     fn default() -> Self {
         Self {
@@ -69,10 +112,36 @@ impl Default for PersistedState {
     }
 }
 
-/// An action from a menu, a shortcut or a dialog.
+/// An action from a menu, a shortcut, a panel, the status bar or a dialog: every user action
+/// is one of these, applied in one place ([`RiskDeckApp::run_command`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub enum Command {
+    /// Dark (true) or light theme.
+    SetDarkMode(bool),
+    /// Offline mode on or off (toggling refreshes from the new source).
+    SetOffline(bool),
+    /// Restore the default panel layout.
+    ResetLayout,
+    /// Fetch prices now.
+    RefreshPrices,
+    /// Stop the running price refresh (what arrived is kept).
+    CancelRefresh,
+    /// Seconds between automatic refreshes (0 = off).
+    SetRefreshInterval(u64),
+    /// Show the Settings window.
+    ShowSettings,
+    /// Close the Settings window.
+    CloseSettings,
+    /// Apply settings edited in the Settings window (a changed base URL or source order
+    /// refreshes prices).
+    ApplySettings(Box<Settings>),
+    /// Select an account or underlying in every panel (`None` clears it).
+    Select(Option<ui::margin::Selection>),
+    /// An answer to the open dialog.
+    Answer(Answer),
+    /// Close the "could not open" window.
+    DismissLoadFailure,
     /// Open a file (asks about unsaved changes first).
     Open(PathBuf),
     /// Show the open dialog (asks about unsaved changes first).
@@ -97,6 +166,21 @@ pub enum TaskMessage {
     File(JobResult),
     /// The `prices` task's progress and boards.
     Prices(market::PriceEvent),
+}
+
+/// The answers the dialogs offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Save first, then carry on.
+    Save(AfterSave),
+    /// Carry on without saving.
+    Discard(AfterSave),
+    /// Overwrite the file changed on disk, then carry on.
+    Overwrite(AfterSave),
+    /// Save under another name, then carry on.
+    SaveAs(AfterSave),
+    /// Close the dialog and do nothing.
+    Dismiss,
 }
 
 /// A modal question or message.
@@ -313,6 +397,39 @@ impl RiskDeckApp {
     /// Applies a command; commands that would lose unsaved changes ask first.
     pub fn run_command(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::SetDarkMode(dark) => {
+                self.state.dark_mode = dark;
+                ui::theme::apply(ctx, dark);
+            }
+            // The market tick sees the change and refreshes from the new source.
+            Command::SetOffline(offline) => self.state.offline = offline,
+            Command::ResetLayout => self.state.layout = ui::default_tree(),
+            Command::RefreshPrices => self.refresh_prices(),
+            Command::CancelRefresh => self.tasks.cancel(market::PRICES_TASK),
+            Command::SetRefreshInterval(seconds) => self.state.refresh_interval_s = seconds,
+            Command::ShowSettings => self.settings_open = true,
+            Command::CloseSettings => self.settings_open = false,
+            Command::ApplySettings(settings) => {
+                let refetch = settings.feed != self.state.feed;
+                self.state.apply(*settings);
+                if refetch {
+                    self.refresh_prices();
+                }
+            }
+            Command::Select(selection) => self.selection = selection,
+            Command::Answer(answer) => {
+                // The dialog closes first: a save may open the next one (cannot save, changed
+                // on disk).
+                self.dialog = None;
+                match answer {
+                    Answer::Save(then) => self.save(false, then, None),
+                    Answer::Discard(then) => self.proceed(ctx, then),
+                    Answer::Overwrite(then) => self.save(false, then, Some(Overwrite::Always)),
+                    Answer::SaveAs(then) => self.save(true, then, None),
+                    Answer::Dismiss => {}
+                }
+            }
+            Command::DismissLoadFailure => self.load_failure = None,
             Command::Open(path) => self.guard_unsaved(ctx, AfterSave::Open(path)),
             Command::OpenDialog => self.guard_unsaved(ctx, AfterSave::OpenDialog),
             Command::OpenSample(index) => self.guard_unsaved(ctx, AfterSave::OpenSample(index)),
@@ -616,24 +733,28 @@ impl RiskDeckApp {
                 }
             });
             ui.menu_button("View", |ui| {
+                let mut dark = self.state.dark_mode;
+                if ui.checkbox(&mut dark, "Dark theme").changed() {
+                    commands.push(Command::SetDarkMode(dark));
+                }
+                let mut offline = self.state.offline;
                 if ui
-                    .checkbox(&mut self.state.dark_mode, "Dark theme")
+                    .checkbox(&mut offline, "Offline (never use the network)")
                     .changed()
                 {
-                    ui::theme::apply(ui.ctx(), self.state.dark_mode);
+                    commands.push(Command::SetOffline(offline));
                 }
-                ui.checkbox(&mut self.state.offline, "Offline (never use the network)");
                 if ui.button("Settings…").clicked() {
-                    self.settings_open = true;
+                    commands.push(Command::ShowSettings);
                 }
                 if ui.button("Reset panel layout").clicked() {
-                    self.state.layout = ui::default_tree();
+                    commands.push(Command::ResetLayout);
                 }
             });
         });
     }
 
-    fn status_ui(&mut self, ui: &mut egui::Ui) {
+    fn status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             match &self.document {
                 Some(document) => {
@@ -658,7 +779,7 @@ impl RiskDeckApp {
                 }
             }
             ui.separator();
-            self.prices_status_ui(ui);
+            self.prices_status_ui(ui, commands);
             if self.is_busy() {
                 ui.separator();
                 ui.spinner();
@@ -673,7 +794,7 @@ impl RiskDeckApp {
 
     /// Price status: offline note, one light per venue, refresh progress, Refresh now,
     /// Cancel, the offline toggle and the auto-refresh interval.
-    fn prices_status_ui(&mut self, ui: &mut egui::Ui) {
+    fn prices_status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         use crate::market::fetch::VenueState;
         let now = crate::market::fetch::now_ms();
         if let Some(board) = &self.market.board {
@@ -756,7 +877,7 @@ impl RiskDeckApp {
                 .on_hover_text("Stop the refresh; prices already received are kept.")
                 .clicked()
             {
-                self.tasks.cancel(market::PRICES_TASK);
+                commands.push(Command::CancelRefresh);
             }
         } else if ui
             .button("Refresh now")
@@ -766,16 +887,22 @@ impl RiskDeckApp {
             )
             .clicked()
         {
-            self.refresh_prices();
+            commands.push(Command::RefreshPrices);
         }
-        ui.checkbox(&mut self.state.offline, "Offline")
-            .on_hover_text("Never use the network: cached and bundled prices only.");
+        let mut offline = self.state.offline;
+        if ui
+            .checkbox(&mut offline, "Offline")
+            .on_hover_text("Never use the network: cached and bundled prices only.")
+            .changed()
+        {
+            commands.push(Command::SetOffline(offline));
+        }
         if ui
             .button("Settings")
             .on_hover_text("Source priority, refresh interval, staleness, base URLs.")
             .clicked()
         {
-            self.settings_open = true;
+            commands.push(Command::ShowSettings);
         }
         let intervals = [(0, "off"), (30, "30 s"), (60, "1 min"), (300, "5 min")];
         let current = intervals
@@ -786,19 +913,22 @@ impl RiskDeckApp {
             .selected_text(format!("auto-refresh {current}"))
             .show_ui(ui, |ui| {
                 for (seconds, name) in intervals {
-                    ui.selectable_value(&mut self.state.refresh_interval_s, seconds, name);
+                    let chosen = seconds == self.state.refresh_interval_s;
+                    if ui.selectable_label(chosen, name).clicked() && !chosen {
+                        commands.push(Command::SetRefreshInterval(seconds));
+                    }
                 }
             })
             .response
             .on_hover_text("How often prices refresh by themselves (not while offline).");
     }
 
-    fn dialogs_ui(&mut self, ui: &mut egui::Ui) {
+    fn dialogs_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let ctx = ui.ctx().clone();
         let Some(dialog) = self.dialog.clone() else {
             return;
         };
-        let mut close = false;
+        let mut answer = None;
         let modal = egui::Modal::new(egui::Id::unique("riskdeck_dialog")).show(&ctx, |ui| {
             ui.set_max_width(520.0);
             match &dialog {
@@ -807,15 +937,13 @@ impl RiskDeckApp {
                     ui.label("The portfolio has changes that are not saved. Save them first?");
                     ui.horizontal(|ui| {
                         if ui.button("Save").clicked() {
-                            self.save(false, then.clone(), None);
-                            close = self.dialog == Some(dialog.clone());
+                            answer = Some(Answer::Save(then.clone()));
                         }
                         if ui.button("Discard").clicked() {
-                            close = true;
-                            self.proceed(&ctx, then.clone());
+                            answer = Some(Answer::Discard(then.clone()));
                         }
                         if ui.button("Cancel").clicked() {
-                            close = true;
+                            answer = Some(Answer::Dismiss);
                         }
                     });
                 }
@@ -827,15 +955,13 @@ impl RiskDeckApp {
                     );
                     ui.horizontal(|ui| {
                         if ui.button("Overwrite").clicked() {
-                            close = true;
-                            self.save(false, then.clone(), Some(Overwrite::Always));
+                            answer = Some(Answer::Overwrite(then.clone()));
                         }
                         if ui.button("Save as…").clicked() {
-                            close = true;
-                            self.save(true, then.clone(), None);
+                            answer = Some(Answer::SaveAs(then.clone()));
                         }
                         if ui.button("Cancel").clicked() {
-                            close = true;
+                            answer = Some(Answer::Dismiss);
                         }
                     });
                 }
@@ -851,27 +977,25 @@ impl RiskDeckApp {
                         ui.label("A field holds text that is not a valid value (outlined in red).");
                     }
                     if ui.button("OK").clicked() {
-                        close = true;
+                        answer = Some(Answer::Dismiss);
                     }
                 }
                 Dialog::Error { title, message } => {
                     ui.heading(title);
                     ui.label(message);
                     if ui.button("OK").clicked() {
-                        close = true;
+                        answer = Some(Answer::Dismiss);
                     }
                 }
             }
         });
-        if modal.should_close() {
-            close = true;
+        if modal.should_close() && answer.is_none() {
+            answer = Some(Answer::Dismiss);
         }
-        if close && self.dialog.as_ref() == Some(&dialog) {
-            self.dialog = None;
-        }
+        commands.extend(answer.map(Command::Answer));
     }
 
-    fn load_failure_ui(&mut self, ui: &mut egui::Ui) {
+    fn load_failure_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let Some(failure) = &self.load_failure else {
             return;
         };
@@ -917,11 +1041,11 @@ impl RiskDeckApp {
                 }
             });
         if !open {
-            self.load_failure = None;
+            commands.push(Command::DismissLoadFailure);
         }
     }
 
-    fn panes_ui(&mut self, ui: &mut egui::Ui) {
+    fn panes_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let Some(document) = &mut self.document else {
             ui.centered_and_justified(|ui| {
                 ui.label("No portfolio open. Use File > Open (Ctrl+O), drop a .ron file here, or File > Open sample.");
@@ -934,7 +1058,8 @@ impl RiskDeckApp {
             issues: document.issues(),
             analysis: document.analysis(),
             margin_view: &mut self.margin_view,
-            selection: &mut self.selection,
+            selection: &self.selection,
+            commands,
             edits: &mut self.edits,
             today: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
                 crate::market::fetch::now_ms(),
@@ -967,7 +1092,8 @@ struct PaneBehavior<'a> {
     issues: &'a [crate::model::validate::Issue],
     analysis: &'a crate::engine::MarginReport,
     margin_view: &'a mut ui::margin::MarginView,
-    selection: &'a mut Option<ui::margin::Selection>,
+    selection: &'a Option<ui::margin::Selection>,
+    commands: &'a mut Vec<Command>,
     edits: &'a mut FieldEdits,
     today: chrono::NaiveDate,
 }
@@ -999,7 +1125,11 @@ impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
                     ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
                 }
                 Pane::Margin => {
-                    ui::margin::margin_ui(ui, self.analysis, self.margin_view, self.selection);
+                    if let Some(selection) =
+                        ui::margin::margin_ui(ui, self.analysis, self.margin_view, self.selection)
+                    {
+                        self.commands.push(Command::Select(selection));
+                    }
                 }
                 Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
                 Pane::Stress => ui::panels::stress_ui(ui, self.draft),
@@ -1046,15 +1176,13 @@ impl eframe::App for RiskDeckApp {
         self.market_tick(&ctx);
         self.margin_view.stale_after_s = (self.state.stale_mark_s, self.state.stale_history_s);
         self.margin_view.now_ms = crate::market::fetch::now_ms();
-        if settings::settings_window(&ctx, &mut self.settings_open, &mut self.state) {
-            self.refresh_prices();
-        }
         let mut commands = self.shortcuts(&ctx);
+        settings::settings_window(&ctx, self.settings_open, &self.state, &mut commands);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
-        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui));
-        self.load_failure_ui(ui);
-        self.dialogs_ui(ui);
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui, &mut commands));
+        egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, &mut commands));
+        self.load_failure_ui(ui, &mut commands);
+        self.dialogs_ui(ui, &mut commands);
         if ctx.input(|input| !input.raw.hovered_files.is_empty()) {
             let screen = ctx.content_rect();
             let painter = ctx.layer_painter(egui::LayerId::new(

@@ -4,13 +4,26 @@
 use crate::market::Source;
 use crate::market::board::SourcePlan;
 
-use super::PersistedState;
+use super::{Command, PersistedState};
 
-/// Draws the settings window while `open`; returns true when the user asked for a refresh.
-pub fn settings_window(ctx: &egui::Context, open: &mut bool, state: &mut PersistedState) -> bool {
+/// Draws the settings window while `open`. It edits a copy of the settings; a change becomes
+/// [`Command::ApplySettings`], closing it [`Command::CloseSettings`], the refresh button
+/// [`Command::RefreshPrices`].
+pub fn settings_window(
+    ctx: &egui::Context,
+    open: bool,
+    current: &PersistedState,
+    commands: &mut Vec<Command>,
+) {
+    if !open {
+        return;
+    }
+    let mut still_open = true;
     let mut refresh = false;
+    let mut edited = current.settings();
+    let state = &mut edited;
     egui::Window::new("Settings")
-        .open(open)
+        .open(&mut still_open)
         .resizable(true)
         .default_width(560.0)
         .show(ctx, |ui| {
@@ -108,7 +121,15 @@ pub fn settings_window(ctx: &egui::Context, open: &mut bool, state: &mut Persist
                 refresh = true;
             }
         });
-    refresh
+    if edited != current.settings() {
+        commands.push(Command::ApplySettings(Box::new(edited)));
+    }
+    if refresh {
+        commands.push(Command::RefreshPrices);
+    }
+    if !still_open {
+        commands.push(Command::CloseSettings);
+    }
 }
 
 /// The coin sources in order, with buttons to move, remove and add them.

@@ -98,13 +98,16 @@ fn approx(text: String, approximate: bool) -> String {
     }
 }
 
-/// Draws the Margin panel.
+/// Draws the Margin panel. Returns the new selection when the user changed it (the shell
+/// applies it as a command, so every panel sees it).
 pub fn margin_ui(
     ui: &mut egui::Ui,
     report: &MarginReport,
     view: &mut MarginView,
-    selection: &mut Option<Selection>,
-) {
+    current: &Option<Selection>,
+) -> Option<Option<Selection>> {
+    let mut next = current.clone();
+    let selection = &mut next;
     egui::ScrollArea::vertical()
         .id_salt("margin_scroll")
         .show(ui, |ui| {
@@ -127,6 +130,7 @@ pub fn margin_ui(
                 }
             }
         });
+    (next != *current).then_some(next)
 }
 
 fn card(ui: &mut egui::Ui, title: &str, value: String, color: Option<Color32>, hover: &str) {
