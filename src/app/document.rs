@@ -1,4 +1,10 @@
 //! The open portfolio with its undo history and saved state (no UI, no I/O).
+//!
+//! The Portfolio panel edits the live content in place ([`Document::editable`]); the shell
+//! calls [`Document::commit`] on frames with input, which turns what changed into one
+//! invertible [`Edit`] (only the changed part is copied). Undo and redo swap parts; nothing
+//! clones or compares the whole portfolio per frame, and "unsaved" is a state number, not a
+//! comparison.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,11 +14,20 @@ use crate::market::board::{Board, Wanted, wanted_by};
 use crate::pricing::{self, Priced};
 
 use crate::model::Portfolio;
+use crate::model::edit::Edit;
 use crate::model::io::FileStamp;
 use crate::model::validate::{Issue, validate};
 
 /// How many edits can be undone; older ones are dropped first.
 pub const UNDO_LIMIT: usize = 200;
+
+/// One undo step: the edit and the state numbers on either side of it.
+#[derive(Clone, Debug)]
+struct Step {
+    edit: Edit,
+    before: u64,
+    after: u64,
+}
 
 /// A portfolio being viewed and edited.
 #[derive(Clone, Debug)]
@@ -25,10 +40,18 @@ pub struct Document {
     pub stamp: Option<FileStamp>,
     /// Comment lines at the top of the file, kept on save.
     pub header: String,
+    /// The live content (the Portfolio panel edits it in place between commits).
     portfolio: Portfolio,
-    saved: Portfolio,
-    undo: Vec<Portfolio>,
-    redo: Vec<Portfolio>,
+    /// The content as of the last commit: what the next edit is measured against.
+    committed: Portfolio,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
+    /// Number of the committed state (each edit makes a new one; undo returns to the old).
+    state: u64,
+    /// The next unused state number.
+    next_state: u64,
+    /// The state that is on disk, if it is still in the history.
+    saved_state: Option<u64>,
     issues: Vec<Issue>,
     analysis: MarginReport,
     /// The latest market board (venues, cache or bundle), without the file's own prices.
@@ -61,10 +84,13 @@ impl Document {
             display_name,
             stamp,
             header,
-            saved: portfolio.clone(),
+            committed: portfolio.clone(),
             portfolio,
             undo: Vec::new(),
             redo: Vec::new(),
+            state: 0,
+            next_state: 1,
+            saved_state: Some(0),
             issues,
         }
     }
@@ -89,37 +115,78 @@ impl Document {
         &self.priced
     }
 
+    /// What the panels draw from: the live content to edit in place, the validation problems
+    /// and the engine's numbers of the committed content.
+    pub fn panes(&mut self) -> (&mut Portfolio, &[Issue], &MarginReport) {
+        (&mut self.portfolio, &self.issues, &self.analysis)
+    }
+
+    /// The live content for the Portfolio panel to edit in place; [`Self::commit`] records
+    /// what changed.
+    pub fn editable(&mut self) -> &mut Portfolio {
+        &mut self.portfolio
+    }
+
+    /// Records the panel's changes since the last commit as one undoable step; false when
+    /// nothing changed. Compares part by part without copying; copies the changed part.
+    pub fn commit(&mut self) -> bool {
+        let Some(edit) = Edit::between(&self.committed, &self.portfolio) else {
+            return false;
+        };
+        edit.apply(&mut self.committed);
+        self.record(edit);
+        true
+    }
+
     /// Replaces the content with an edited version as one undoable step (no-op if unchanged).
     pub fn apply(&mut self, edited: Portfolio) {
-        if edited == self.portfolio {
-            return;
+        self.commit();
+        if let Some(edit) = Edit::between(&self.committed, &edited) {
+            edit.apply(&mut self.committed);
+            edit.apply(&mut self.portfolio);
+            self.record(edit);
         }
-        let previous = std::mem::replace(&mut self.portfolio, edited);
-        self.undo.push(previous);
+    }
+
+    fn record(&mut self, edit: Edit) {
+        let after = self.next_state;
+        self.next_state += 1;
+        self.undo.push(Step {
+            edit,
+            before: self.state,
+            after,
+        });
         if self.undo.len() > UNDO_LIMIT {
             self.undo.remove(0);
         }
+        self.state = after;
         self.redo.clear();
         self.revalidate();
     }
 
     /// Steps back one edit; returns whether there was one.
     pub fn undo(&mut self) -> bool {
-        let Some(previous) = self.undo.pop() else {
+        self.commit();
+        let Some(step) = self.undo.pop() else {
             return false;
         };
-        self.redo
-            .push(std::mem::replace(&mut self.portfolio, previous));
+        step.edit.revert(&mut self.portfolio);
+        step.edit.revert(&mut self.committed);
+        self.state = step.before;
+        self.redo.push(step);
         self.revalidate();
         true
     }
 
     /// Re-applies the last undone edit; returns whether there was one.
     pub fn redo(&mut self) -> bool {
-        let Some(next) = self.redo.pop() else {
+        let Some(step) = self.redo.pop() else {
             return false;
         };
-        self.undo.push(std::mem::replace(&mut self.portfolio, next));
+        step.edit.apply(&mut self.portfolio);
+        step.edit.apply(&mut self.committed);
+        self.state = step.after;
+        self.undo.push(step);
         self.revalidate();
         true
     }
@@ -134,27 +201,35 @@ impl Document {
         !self.redo.is_empty()
     }
 
-    /// Whether the content differs from what is on disk.
+    /// Whether the committed content differs from what is on disk.
     pub fn is_dirty(&self) -> bool {
-        self.portfolio != self.saved
+        self.saved_state != Some(self.state)
     }
 
-    /// Records that `saved` was written to `path` with `stamp`. Edits made while the save ran
-    /// stay unsaved.
-    pub fn mark_saved(&mut self, path: PathBuf, stamp: FileStamp, saved: Portfolio) {
+    /// The committed content and its state number, for a save (edits made while the save
+    /// runs stay unsaved).
+    pub fn snapshot(&mut self) -> (Portfolio, u64) {
+        self.commit();
+        (self.committed.clone(), self.state)
+    }
+
+    /// Records that the content of state `saved_state` was written to `path` with `stamp`.
+    pub fn mark_saved(&mut self, path: PathBuf, stamp: FileStamp, saved_state: u64) {
         self.display_name = file_name(&path);
         self.path = Some(path);
         self.stamp = Some(stamp);
-        self.saved = saved;
+        self.saved_state = Some(saved_state);
     }
 
     fn revalidate(&mut self) {
-        self.issues = validate(&self.portfolio);
+        // Validation and the engine see committed content only, so a half-made edit in the
+        // panel never shows as numbers.
+        self.issues = validate(&self.committed);
         // The engine takes about a millisecond per thousand positions (benches/margin.rs),
         // so it runs on every edit rather than on a worker thread.
         (self.priced, self.analysis) =
-            price_and_analyze(&self.portfolio, &self.board, self.priced.valued_at_ms);
-        self.wanted = wanted_by(&self.portfolio, crate::model::params::library());
+            price_and_analyze(&self.committed, &self.board, self.priced.valued_at_ms);
+        self.wanted = wanted_by(&self.committed, crate::model::params::library());
     }
 
     /// What the portfolio needs priced (contracts and coins).
@@ -167,7 +242,7 @@ impl Document {
     pub fn set_board(&mut self, board: Arc<Board>, valued_at_ms: i64) {
         self.board = board;
         (self.priced, self.analysis) =
-            price_and_analyze(&self.portfolio, &self.board, valued_at_ms);
+            price_and_analyze(&self.committed, &self.board, valued_at_ms);
     }
 }
 
@@ -229,5 +304,59 @@ mod tests {
         second.notes = "b".into();
         doc.apply(second);
         assert!(!doc.can_redo(), "redo cleared by a new edit");
+    }
+
+    #[test]
+    fn a_save_of_an_older_state_leaves_later_edits_unsaved_and_undo_finds_it_again() {
+        let mut doc = Document::new(sample(), None, "s".into(), None, String::new());
+        doc.editable().name = "First".into();
+        assert!(doc.commit(), "the panel's change is one step");
+        let (snapshot, state) = doc.snapshot();
+        assert_eq!(snapshot.name, "First");
+        // An edit lands while the save runs.
+        doc.editable().notes = "later".into();
+        doc.commit();
+        let stamp = crate::model::io::FileStamp {
+            len_bytes: 1,
+            content_hash: 1,
+        };
+        doc.mark_saved(PathBuf::from("x.ron"), stamp, state);
+        assert!(doc.is_dirty(), "the later edit is not on disk");
+        assert!(doc.undo());
+        assert!(!doc.is_dirty(), "undo returns to the saved state");
+        assert!(!doc.commit(), "nothing pending");
+    }
+
+    proptest::proptest! {
+        /// Any sequence of panel edits, undone step by step, gives back the file as opened;
+        /// redone, gives back the last content.
+        #[test]
+        fn undoing_every_edit_restores_the_original(
+            ops in proptest::collection::vec((0usize..4, 0usize..8, "[a-z]{0,6}"), 1..20)
+        ) {
+            let original = sample();
+            let mut doc = Document::new(original.clone(), None, "s".into(), None, String::new());
+            for (kind, index, text) in ops {
+                let p = doc.editable();
+                let n = p.accounts.len();
+                match kind {
+                    0 => p.name = text,
+                    1 if n > 0 => p.accounts[index % n].label = text,
+                    2 if n > 1 => { p.accounts.remove(index % n); }
+                    _ if n > 0 => {
+                        let copy = p.accounts[index % n].clone();
+                        p.accounts.push(copy);
+                    }
+                    _ => p.notes = text,
+                }
+                doc.commit();
+            }
+            let last = doc.portfolio().clone();
+            while doc.undo() {}
+            proptest::prop_assert_eq!(doc.portfolio(), &original);
+            proptest::prop_assert!(!doc.is_dirty());
+            while doc.redo() {}
+            proptest::prop_assert_eq!(doc.portfolio(), &last);
+        }
     }
 }

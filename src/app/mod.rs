@@ -507,13 +507,14 @@ impl RiskDeckApp {
 
     /// Starts a save. `overwrite` overrides the outside-change check (the user confirmed).
     fn save(&mut self, save_as: bool, then: AfterSave, overwrite: Option<Overwrite>) {
-        let Some(document) = &self.document else {
+        let Some(document) = &mut self.document else {
             return;
         };
         if !document.issues().is_empty() || self.edits.has_invalid() {
             self.dialog = Some(Dialog::CannotSave);
             return;
         }
+        let (snapshot, state) = document.snapshot();
         let path = if save_as { None } else { document.path.clone() };
         let overwrite = overwrite
             .or_else(|| document.stamp.map(Overwrite::IfUnchanged))
@@ -524,7 +525,8 @@ impl RiskDeckApp {
             .map_or_else(|| document.display_name.replace(" (sample)", ""), file_name);
         self.notice = Some("Saving…".to_owned());
         let request = worker::SaveRequest {
-            snapshot: document.portfolio().clone(),
+            snapshot,
+            state,
             header: document.header.clone(),
             path,
             overwrite,
@@ -593,9 +595,10 @@ impl RiskDeckApp {
                     self.notice = Some("Save cancelled.".to_owned())
                 }
                 JobResult::Saved {
-                    snapshot,
+                    state,
                     result: Some((path, Ok(stamp))),
                     then,
+                    ..
                 } => {
                     self.remember_recent(&path);
                     self.notice = Some(format!(
@@ -603,7 +606,7 @@ impl RiskDeckApp {
                         path.display()
                     ));
                     if let Some(document) = &mut self.document {
-                        document.mark_saved(path, stamp, snapshot);
+                        document.mark_saved(path, stamp, state);
                     }
                     self.proceed(ctx, then);
                 }
@@ -1052,11 +1055,14 @@ impl RiskDeckApp {
             });
             return;
         };
-        let mut draft = document.portfolio().clone();
+        // The panel edits the live content; what changed is committed below as one undoable
+        // step. Only frames with input can change it, so other frames compare nothing.
+        let had_input = ui.ctx().input(|input| !input.events.is_empty());
+        let (draft, issues, analysis) = document.panes();
         let mut behavior = PaneBehavior {
-            draft: &mut draft,
-            issues: document.issues(),
-            analysis: document.analysis(),
+            draft,
+            issues,
+            analysis,
             margin_view: &mut self.margin_view,
             selection: &self.selection,
             commands,
@@ -1068,7 +1074,9 @@ impl RiskDeckApp {
             .date_naive(),
         };
         self.state.layout.ui(&mut behavior, ui);
-        document.apply(draft);
+        if had_input {
+            document.commit();
+        }
     }
 
     fn update_title(&mut self, ctx: &egui::Context) {

@@ -25,6 +25,8 @@ pub enum AfterSave {
 pub struct SaveRequest {
     /// The portfolio to write.
     pub snapshot: Portfolio,
+    /// The document state it is (see `Document::snapshot`).
+    pub state: u64,
     /// Comment lines written at the top of the file.
     pub header: String,
     /// Target file; `None` asks the user (Save As).
@@ -47,6 +49,8 @@ pub enum JobResult {
     Saved {
         /// The portfolio as written (edits made meanwhile stay unsaved).
         snapshot: Portfolio,
+        /// The document state that was written.
+        state: u64,
         /// Where it went and its new stamp, or why it failed; `None` if cancelled.
         result: Option<(PathBuf, Result<FileStamp, FileError>)>,
         /// What to do next on success.
@@ -75,6 +79,7 @@ pub fn open_job(path: Option<PathBuf>) -> impl FnOnce() -> JobResult + Send + 's
 pub fn save_job(request: SaveRequest, then: AfterSave) -> impl FnOnce() -> JobResult + Send {
     let SaveRequest {
         snapshot,
+        state,
         header,
         path,
         overwrite,
@@ -99,6 +104,7 @@ pub fn save_job(request: SaveRequest, then: AfterSave) -> impl FnOnce() -> JobRe
         });
         JobResult::Saved {
             snapshot,
+            state,
             result,
             then,
         }

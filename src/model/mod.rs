@@ -4,6 +4,7 @@
 //! Nothing here knows about egui or HTTP; the GUI, the CLI and the tests all go through the
 //! same [`parse_portfolio`], [`validate`](validate::validate) and [`io`] functions.
 
+pub mod edit;
 pub mod instrument;
 pub mod io;
 pub mod load;
