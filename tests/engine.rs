@@ -1,7 +1,8 @@
 //! Margin engine against the venues' published statements and worked examples
 //! (../shared/reference/venue-margin.md) and against hand computations written out here.
 
-use riskdeck::engine::margin::{aave, binance, bybit, deribit, dydx, hyperliquid, okx};
+use crate::oracles::{binance, deribit, dydx, hyperliquid, okx};
+use riskdeck::engine::margin::{aave, bybit};
 use riskdeck::engine::{MarginReport, analyze_with_file_prices};
 use riskdeck::model::params::{
     CloseFactorRule, LendingReserve, Tier, TierBasis, TierTable, library, maintenance_amounts,
@@ -299,7 +300,7 @@ fn deribit_short_option_margin_by_hand() {
         .unwrap();
     // Short call, strike 125,000, underlying 100,000, premium 1,000 USD (0.01 BTC):
     // OTM = 25 %, IM = max(0.15 − 0.25, 0.1) + 0.01 = 0.11; MM = 0.075 + 0.01 = 0.085.
-    let (im, mm) = deribit::short_option_margin(
+    let (im, mm) = riskdeck::engine::margin::deribit::short_option_margin(
         rule,
         riskdeck::model::OptionRight::Call,
         dec!(125000),
@@ -309,7 +310,7 @@ fn deribit_short_option_margin_by_hand() {
     assert_eq!((im, mm), (dec!(0.11), dec!(0.085)));
     // Short put, strike 95,000: OTM 5 %, IM = max(0.15 − 0.05, 0.1) + 0.01 = 0.11;
     // MM = max(0.075, 0.075 × 0.01) + 0.01 = 0.085.
-    let (im, mm) = deribit::short_option_margin(
+    let (im, mm) = riskdeck::engine::margin::deribit::short_option_margin(
         rule,
         riskdeck::model::OptionRight::Put,
         dec!(95000),

@@ -1,7 +1,7 @@
 //! Invariants of the liquidation solver, checked on random positions (proptest).
 
+use crate::oracles::binance;
 use proptest::prelude::*;
-use riskdeck::engine::margin::binance;
 use riskdeck::engine::margin::leg::FastTiers;
 use riskdeck::model::Settlement;
 use riskdeck::model::Venue;

@@ -19,6 +19,7 @@ mod layering;
 mod malformed;
 mod market_http;
 mod market_parsers;
+mod oracles;
 mod portfolio_files;
 mod pricing;
 mod save;

@@ -1,10 +1,12 @@
 //! Venue specs: what each venue's rules are, as data, in one place.
 //!
-//! Everything the margin engine used to decide with a `match` on the venue lives here: the
+//! [`VenueSpec`] holds what the margin engine used to decide with a `match` on the venue: the
 //! margin ratio a venue shows and its direction, whether the closing fee is part of the
 //! maintenance requirement, whether its liquidation formula is published or derived (and so
 //! marked approximate), whether it shows a bankruptcy price and to which tick it rounds it,
-//! the stablecoin a linear pool is kept in, and whether every pool is a coin pool. Tier tables
+//! the stablecoin a linear pool is kept in, and whether every pool is a coin pool. Each
+//! venue's spec is written in that venue's file under `engine/margin/` (the code that runs for
+//! it) and found with `engine::margin::spec`. Tier tables
 //! and rates are data too, in `assets/venues/*.ron` (dated and sourced,
 //! [`crate::model::params`]). Sources are `shared/reference/venue-margin.md` sections.
 
@@ -81,101 +83,22 @@ impl VenueSpec {
     }
 }
 
-/// 0.5, Bybit's BTCUSD tick (venue-margin.md §3.4).
-const HALF: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
-
-const fn base(venue: Venue, ratio_definition: &'static str) -> VenueSpec {
-    VenueSpec {
-        venue,
-        ratio: MarginRatio::MaintenanceOverEquity,
-        ratio_definition,
-        fee_in_maintenance: false,
-        derived_liquidation: false,
-        shows_bankruptcy: false,
-        inverse_cross_closed_form: false,
-        inverse_only: false,
-        default_quote: "USD",
-        ticks: &[],
+impl VenueSpec {
+    /// The common case: MM / equity, published formula, no bankruptcy price, USD pools.
+    pub const fn base(venue: Venue, ratio_definition: &'static str) -> Self {
+        Self {
+            venue,
+            ratio: MarginRatio::MaintenanceOverEquity,
+            ratio_definition,
+            fee_in_maintenance: false,
+            derived_liquidation: false,
+            shows_bankruptcy: false,
+            inverse_cross_closed_form: false,
+            inverse_only: false,
+            default_quote: "USD",
+            ticks: &[],
+        }
     }
-}
-
-static SPECS: [VenueSpec; 10] = [
-    base(
-        Venue::BinanceUsdm,
-        "maintenance margin / margin balance; liquidation at 100 %",
-    ),
-    VenueSpec {
-        inverse_only: true,
-        ..base(
-            Venue::BinanceCoinm,
-            "maintenance margin / margin balance; liquidation at 100 %",
-        )
-    },
-    VenueSpec {
-        shows_bankruptcy: true,
-        ..base(
-            Venue::BybitLinear,
-            "maintenance margin / equity (MM rate); liquidation at 100 %",
-        )
-    },
-    VenueSpec {
-        shows_bankruptcy: true,
-        inverse_cross_closed_form: true,
-        inverse_only: true,
-        ticks: &[("BTCUSD", HALF)],
-        ..base(
-            Venue::BybitInverse,
-            "maintenance margin / equity (MM rate); liquidation at 100 %",
-        )
-    },
-    VenueSpec {
-        ratio: MarginRatio::EquityOverMaintenance,
-        fee_in_maintenance: true,
-        derived_liquidation: true,
-        ..base(
-            Venue::Okx,
-            "equity / (maintenance margin + closing fee); liquidation at 100 % or below",
-        )
-    },
-    VenueSpec {
-        derived_liquidation: true,
-        ..base(
-            Venue::Deribit,
-            "maintenance margin / equity; liquidation (incremental) from 100 %",
-        )
-    },
-    VenueSpec {
-        default_quote: "USDC",
-        ..base(
-            Venue::Hyperliquid,
-            "maintenance margin / account value; liquidation at 100 %",
-        )
-    },
-    VenueSpec {
-        derived_liquidation: true,
-        default_quote: "USDC",
-        ..base(
-            Venue::DydxV4,
-            "maintenance requirement / equity; liquidation at 100 %",
-        )
-    },
-    VenueSpec {
-        ratio: MarginRatio::None,
-        ..base(
-            Venue::AaveV3,
-            "none: Aave uses the health factor; liquidation below 1",
-        )
-    },
-    VenueSpec {
-        ratio: MarginRatio::None,
-        ..base(Venue::SpotWallet, "none: no margin")
-    },
-];
-
-/// The spec of `venue`.
-pub fn spec(venue: Venue) -> &'static VenueSpec {
-    // SPECS lists every venue once, in `Venue::ALL` order (checked by a test).
-    SPECS.iter().find(|s| s.venue == venue).unwrap_or(&SPECS[0])
 }
 
 #[cfg(test)]
@@ -183,20 +106,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_venue_has_exactly_one_spec() {
-        for venue in Venue::ALL {
-            assert_eq!(
-                SPECS.iter().filter(|s| s.venue == venue).count(),
-                1,
-                "{venue:?}"
-            );
-            assert_eq!(spec(venue).venue, venue);
-        }
-    }
-
-    #[test]
-    fn okx_ratio_runs_the_other_way() {
-        let okx = spec(Venue::Okx).ratio;
+    fn the_equity_over_maintenance_ratio_runs_the_other_way() {
+        let okx = MarginRatio::EquityOverMaintenance;
         // equity 120 / MM 100 = 1.2; the worse of 1.2 and 1.5 is the lower.
         assert_eq!(
             okx.of(Decimal::from(120), Decimal::from(100)),
@@ -206,6 +117,10 @@ mod tests {
             okx.worse(Decimal::new(12, 1), Decimal::new(15, 1)),
             Decimal::new(12, 1)
         );
-        assert_eq!(spec(Venue::BybitInverse).tick("btcusd"), Some(HALF));
+        let binance = MarginRatio::MaintenanceOverEquity;
+        assert_eq!(
+            binance.worse(Decimal::new(12, 1), Decimal::new(15, 1)),
+            Decimal::new(15, 1)
+        );
     }
 }

@@ -19,7 +19,8 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{Context, collateral_path, distance_pct, distance_sigma, position_path};
 use crate::engine::result::{AccountRisk, Excluded, MarginReport, Note, PositionRisk, Side};
 use crate::model::params::{CloseFactorRule, LendingReserve};
-use crate::model::{Account, Position, PositionKind};
+use crate::model::{Account, Position, PositionKind, Venue};
+use crate::venues::{MarginRatio, VenueSpec};
 
 /// `HF = Σ value × LT / debt`; `None` without debt (the position cannot be liquidated).
 pub fn health_factor(collateral: &[(Decimal, Decimal)], debt_usd: Decimal) -> Option<Decimal> {
@@ -362,7 +363,7 @@ pub fn analyze(
         initial_margin_usd: initial,
         maintenance_margin_usd: maintenance,
         margin_ratio: None,
-        margin_ratio_definition: crate::venues::spec(account.venue).ratio_definition,
+        margin_ratio_definition: SPEC.ratio_definition,
         free_collateral_usd: equity - initial,
         leverage: gross.checked_div(equity),
         health_factor: hf,
@@ -372,3 +373,12 @@ pub fn analyze(
         notes,
     }
 }
+
+/// Aave v3: no margin ratio; the health factor decides.
+pub const SPEC: VenueSpec = VenueSpec {
+    ratio: MarginRatio::None,
+    ..VenueSpec::base(
+        Venue::AaveV3,
+        "none: Aave uses the health factor; liquidation below 1",
+    )
+};

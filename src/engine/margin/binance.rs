@@ -11,94 +11,24 @@
 //! with `WB` the cross (or isolated) wallet balance and `TMM1`, `UPNL1` the maintenance margin
 //! and PnL of every other position (zero in isolated mode), re-solved in the tier the answer
 //! falls in (Binance FAQ "How to Calculate Liquidation Price of USDⓈ-M / COIN-M Futures
-//! Contracts"). Both are [`Leg::solve_price`] with a notional-based table.
+//! Contracts"). Both are [`super::leg::Leg::solve_price`] with a notional-based table, so what
+//! runs for Binance is the shared solver with the rules below; the FAQ's closed forms are test
+//! oracles (`tests/oracles.rs`) the engine is checked against.
 
-use rust_decimal::Decimal;
+use crate::model::Venue;
+use crate::venues::VenueSpec;
 
-use super::leg::{Leg, MarginRule};
-use crate::model::Settlement;
-use crate::model::params::{TierTable, maintenance_amounts, tier_index};
+/// Binance USDⓈ-M: MM / margin balance, the FAQ's formula, USDT or USDC pools.
+pub const USDM_SPEC: VenueSpec = VenueSpec::base(
+    Venue::BinanceUsdm,
+    "maintenance margin / margin balance; liquidation at 100 %",
+);
 
-/// `MM = notional × MMR_tier − cum_tier` for a notional in the margin asset.
-pub fn maintenance_margin(table: &TierTable, notional: Decimal) -> Decimal {
-    let (index, _) = tier_index(&table.tiers, notional);
-    let cum = maintenance_amounts(&table.tiers);
-    table.tiers.get(index).map_or(Decimal::ZERO, |tier| {
-        notional * tier.mmr - cum.get(index).copied().unwrap_or_default()
-    })
-}
-
-/// USDⓈ-M one-way liquidation price of a position of signed `size` coins entered at
-/// `entry_price`, with cross wallet `wallet` and the other positions' maintenance margin
-/// `other_mm` and PnL `other_upnl` (all in USDT; zeros for isolated). `mark_price` only picks
-/// the tier tried first.
-pub fn liquidation_price_usdm(
-    table: &TierTable,
-    wallet: Decimal,
-    other_mm: Decimal,
-    other_upnl: Decimal,
-    size: Decimal,
-    entry_price: Decimal,
-    mark_price: Decimal,
-) -> Option<Decimal> {
-    let leg = leg(
-        table,
-        Settlement::Linear,
-        size,
-        Decimal::ONE,
-        entry_price,
-        mark_price,
-    );
-    leg.solve_price(wallet + other_upnl, other_mm, true)
-}
-
-/// COIN-M one-way liquidation price of `contracts` (signed) of `contract_size_usd` each, with
-/// the coin wallet `wallet_coin` and the other positions' MM and PnL in coin.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per variable of Binance's formula, so a call reads like the FAQ"
-)]
-pub fn liquidation_price_coinm(
-    table: &TierTable,
-    wallet_coin: Decimal,
-    other_mm: Decimal,
-    other_upnl: Decimal,
-    contracts: Decimal,
-    contract_size_usd: Decimal,
-    entry_price: Decimal,
-    mark_price: Decimal,
-) -> Option<Decimal> {
-    let leg = leg(
-        table,
-        Settlement::Inverse,
-        contracts,
-        contract_size_usd,
-        entry_price,
-        mark_price,
-    );
-    leg.solve_price(wallet_coin + other_upnl, other_mm, true)
-}
-
-/// A leg on `table` (no fee).
-pub fn leg(
-    table: &TierTable,
-    settlement: Settlement,
-    size: Decimal,
-    contract_size: Decimal,
-    entry_price: Decimal,
-    mark_price: Decimal,
-) -> Leg<'_> {
-    Leg::new(
-        settlement,
-        size,
-        contract_size,
-        entry_price,
-        mark_price,
-        MarginRule::Tiered {
-            table,
-            cum: maintenance_amounts(&table.tiers).into(),
-            fee: Decimal::ZERO,
-            tiers_used: table.tiers.len(),
-        },
+/// Binance COIN-M: every contract inverse, every collateral coin its own pool.
+pub const COINM_SPEC: VenueSpec = VenueSpec {
+    inverse_only: true,
+    ..VenueSpec::base(
+        Venue::BinanceCoinm,
+        "maintenance margin / margin balance; liquidation at 100 %",
     )
-}
+};

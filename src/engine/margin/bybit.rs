@@ -15,6 +15,9 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::model::Venue;
+use crate::venues::VenueSpec;
+
 /// Bybit inverse cross margin (§3.4): returns `(liquidation price, bankruptcy price)`.
 ///
 /// ```text
@@ -64,3 +67,28 @@ pub fn cross_inverse(
     let lp = q_usd.checked_div(denominator)?;
     (lp > Decimal::ZERO).then_some((lp, bp))
 }
+
+/// 0.5, Bybit's BTCUSD tick: bankruptcy prices are rounded to it (§3.4).
+const BTCUSD_TICK: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
+
+/// Bybit linear: MM / equity, a bankruptcy price shown beside the liquidation price.
+pub const LINEAR_SPEC: VenueSpec = VenueSpec {
+    shows_bankruptcy: true,
+    ..VenueSpec::base(
+        Venue::BybitLinear,
+        "maintenance margin / equity (MM rate); liquidation at 100 %",
+    )
+};
+
+/// Bybit inverse: coin pools; cross positions use [`cross_inverse`] with the closing fee and
+/// the bankruptcy price rounded to the instrument's tick.
+pub const INVERSE_SPEC: VenueSpec = VenueSpec {
+    shows_bankruptcy: true,
+    inverse_cross_closed_form: true,
+    inverse_only: true,
+    ticks: &[("BTCUSD", BTCUSD_TICK)],
+    ..VenueSpec::base(
+        Venue::BybitInverse,
+        "maintenance margin / equity (MM rate); liquidation at 100 %",
+    )
+};

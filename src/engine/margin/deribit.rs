@@ -16,17 +16,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::OptionRight;
-use crate::model::params::{OptionMarginRule, SizeScaledRule};
-
-/// `(IM rate, MM rate)` of a position of `coins` (absolute size in coins).
-pub fn margin_rates(rule: &SizeScaledRule, coins: Decimal) -> (Decimal, Decimal) {
-    let coins = coins.abs();
-    (
-        rule.im_base + coins * rule.im_per_coin,
-        rule.mm_base + coins * rule.mm_per_coin,
-    )
-}
+use crate::model::params::OptionMarginRule;
+use crate::model::{OptionRight, Venue};
+use crate::venues::VenueSpec;
 
 /// `(IM, MM)` of one short option per unit of the underlying, as a fraction of the underlying
 /// price (multiply by units × price for USD). `premium_usd` is the option's mark in USD per unit.
@@ -52,3 +44,13 @@ pub fn short_option_margin(
         }
     }
 }
+
+/// Deribit: MM / equity; liquidation is incremental and no price formula is published, so the
+/// engine's price is derived (approximate).
+pub const SPEC: VenueSpec = VenueSpec {
+    derived_liquidation: true,
+    ..VenueSpec::base(
+        Venue::Deribit,
+        "maintenance margin / equity; liquidation (incremental) from 100 %",
+    )
+};

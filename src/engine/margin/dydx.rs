@@ -10,22 +10,18 @@
 //! LP_long = (EP·|S| − C) / (|S|·(1 − MMF))      LP_short = (EP·|S| + C) / (|S|·(1 + MMF))
 //! ```
 //!
-//! The engine solves it through [`super::leg::Leg::solve_price`] (a one-tier table).
+//! What runs for dYdX is [`super::leg::Leg::solve_price`] on a one-tier table with the rules
+//! below; the derived closed form is a test oracle (`tests/oracles.rs`).
 
-use rust_decimal::Decimal;
+use crate::model::Venue;
+use crate::venues::VenueSpec;
 
-/// The derived isolated liquidation price for a signed size `size` with collateral `collateral`.
-pub fn liquidation_price(
-    size: Decimal,
-    entry_price: Decimal,
-    collateral: Decimal,
-    mmf: Decimal,
-) -> Option<Decimal> {
-    let s = size.abs();
-    let price = if size.is_sign_negative() {
-        (entry_price * s + collateral).checked_div(s * (Decimal::ONE + mmf))?
-    } else {
-        (entry_price * s - collateral).checked_div(s * (Decimal::ONE - mmf))?
-    };
-    (price > Decimal::ZERO).then_some(price)
-}
+/// dYdX v4: MM / equity, USDC pools; the liquidation price is derived (approximate).
+pub const SPEC: VenueSpec = VenueSpec {
+    derived_liquidation: true,
+    default_quote: "USDC",
+    ..VenueSpec::base(
+        Venue::DydxV4,
+        "maintenance requirement / equity; liquidation at 100 %",
+    )
+};

@@ -9,26 +9,18 @@
 //! margin_available = isolated_margin − MM   (cross: account_value − MM)
 //! ```
 //!
-//! which is the same line as every other venue's; the engine solves it through
-//! [`super::leg::Leg::solve_price`] and the tests check it against this closed form.
+//! which is the same line as every other venue's: what runs for Hyperliquid is
+//! [`super::leg::Leg::solve_price`] on its bundled tier table with the rules below; the
+//! documented closed form is a test oracle (`tests/oracles.rs`).
 
-use rust_decimal::Decimal;
+use crate::model::Venue;
+use crate::venues::VenueSpec;
 
-/// `MMR = 1 / (2 × max leverage)`.
-pub fn maintenance_rate(max_leverage: Decimal) -> Option<Decimal> {
-    Decimal::ONE.checked_div(Decimal::TWO * max_leverage)
-}
-
-/// The documented formula: `price − side × available / size / (1 − l × side)`, with `size` the
-/// absolute size in coins and `available` the margin above maintenance, in USDC.
-pub fn liquidation_price(
-    price: Decimal,
-    side: Decimal,
-    margin_available: Decimal,
-    size: Decimal,
-    mmr: Decimal,
-) -> Option<Decimal> {
-    let step = margin_available.checked_div(size)?;
-    let lp = price - side * step.checked_div(Decimal::ONE - mmr * side)?;
-    (lp > Decimal::ZERO).then_some(lp)
-}
+/// Hyperliquid: MM / account value, USDC pools, the documented formula.
+pub const SPEC: VenueSpec = VenueSpec {
+    default_quote: "USDC",
+    ..VenueSpec::base(
+        Venue::Hyperliquid,
+        "maintenance margin / account value; liquidation at 100 %",
+    )
+};

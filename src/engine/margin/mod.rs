@@ -15,6 +15,7 @@ pub mod hyperliquid;
 pub mod leg;
 pub mod okx;
 mod pool;
+pub mod spot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,11 +23,13 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::engine::market::{MarketSnapshot, PriceSource};
-use crate::engine::result::{AccountRisk, Excluded, MarginReport, Note, PositionRisk, Side};
+use crate::engine::result::{MarginReport, Note, Side};
 use crate::model::params::{ParameterLibrary, TierTable, maintenance_amounts};
-use crate::model::{Account, MarginMode, Position, PositionKind, Settlement, Venue};
+use crate::model::{Account, MarginMode, Settlement, Venue};
 
 use leg::MarginRule;
+
+use crate::venues::VenueSpec;
 
 pub use pool::uniform_move_of;
 
@@ -77,7 +80,7 @@ pub fn resolve_rule<'a>(
         .or_else(|| venue_params.and_then(|v| v.taker_fee_rate))
         .unwrap_or_default();
     // OKX counts the fee in its maintenance requirement; elsewhere it is not part of the rate.
-    let rate_fee = if crate::venues::spec(account.venue).fee_in_maintenance {
+    let rate_fee = if spec(account.venue).fee_in_maintenance {
         fee
     } else {
         Decimal::ZERO
@@ -202,6 +205,22 @@ fn scaled<'a>(
     }
 }
 
+/// The rules of `venue`, as written in that venue's file.
+pub fn spec(venue: Venue) -> &'static VenueSpec {
+    match venue {
+        Venue::BinanceUsdm => &binance::USDM_SPEC,
+        Venue::BinanceCoinm => &binance::COINM_SPEC,
+        Venue::BybitLinear => &bybit::LINEAR_SPEC,
+        Venue::BybitInverse => &bybit::INVERSE_SPEC,
+        Venue::Okx => &okx::SPEC,
+        Venue::Deribit => &deribit::SPEC,
+        Venue::Hyperliquid => &hyperliquid::SPEC,
+        Venue::DydxV4 => &dydx::SPEC,
+        Venue::AaveV3 => &aave::SPEC,
+        Venue::SpotWallet => &spot::SPEC,
+    }
+}
+
 /// Everything one account analysis needs.
 pub struct Context<'a> {
     /// Bundled parameters.
@@ -255,7 +274,7 @@ pub fn analyze_account<'a>(
 ) {
     let risk = match account.venue {
         Venue::AaveV3 => aave::analyze(context, index, account, report),
-        Venue::SpotWallet => analyze_spot(context, index, account, report),
+        Venue::SpotWallet => spot::analyze(context, index, account, report),
         _ => pool::analyze_derivatives(context, index, account, report),
     };
     report.accounts.push(risk);
@@ -269,116 +288,6 @@ pub fn position_path(account: usize, position: usize) -> String {
 /// Path of a collateral entry in the file.
 pub fn collateral_path(account: usize, entry: usize) -> String {
     format!("accounts[{account}].collateral[{entry}]")
-}
-
-/// A spot wallet: holdings and collateral at market value, no margin.
-fn analyze_spot(
-    context: &Context<'_>,
-    index: usize,
-    account: &Account,
-    report: &mut MarginReport,
-) -> AccountRisk {
-    let mut equity = Decimal::ZERO;
-    let mut gross = Decimal::ZERO;
-    let label: Arc<str> = account.label.as_str().into();
-    let usd: Arc<str> = "USD".into();
-    let source: Arc<str> = "spot holding: no margin, no liquidation".into();
-    for (entry, collateral) in account.collateral.iter().enumerate() {
-        match context.asset_usd(&collateral.asset, report) {
-            Some(price) => {
-                equity += collateral.amount * price;
-                if context.library.stablecoin(&collateral.asset).is_none() {
-                    gross += (collateral.amount * price).abs();
-                }
-            }
-            None => report.excluded.push(Excluded {
-                path: collateral_path(index, entry),
-                reason: format!(
-                    "no price for {}: add a price override to count it",
-                    collateral.asset
-                ),
-            }),
-        }
-    }
-    for (position_index, position) in account.positions.iter().enumerate() {
-        let Position::Spot(spot) = position else {
-            report.excluded.push(Excluded {
-                path: position_path(index, position_index),
-                reason: format!("a spot wallet holds no {}", position.kind().display_name()),
-            });
-            continue;
-        };
-        let Some(price) = context.asset_usd(&spot.asset, report) else {
-            report.excluded.push(Excluded {
-                path: position_path(index, position_index),
-                reason: format!(
-                    "no price for {}: add a price override (USD per unit) to count it",
-                    spot.asset
-                ),
-            });
-            continue;
-        };
-        let value = spot.amount * price;
-        equity += value;
-        let is_stable = context.library.stablecoin(&spot.asset).is_some();
-        if !is_stable {
-            gross += value.abs();
-        }
-        report.positions.push(PositionRisk {
-            account_index: index,
-            position_index,
-            account: label.clone(),
-            symbol: spot.asset.as_str().into(),
-            underlying: context.library.priced_as(&spot.asset).into(),
-            kind: PositionKind::Spot,
-            side: Side::Long,
-            size: spot.amount,
-            entry_price: spot.cost_basis_usd,
-            mark_price: price,
-            price_tick: None,
-            notional_usd: value.abs(),
-            margin_asset: usd.clone(),
-            initial_margin: Decimal::ZERO,
-            maintenance_margin: Decimal::ZERO,
-            unrealized_pnl: spot
-                .cost_basis_usd
-                .map_or(Decimal::ZERO, |basis| spot.amount * (price - basis)),
-            liquidation_price: None,
-            bankruptcy_price: None,
-            distance_to_liquidation_pct: None,
-            distance_to_liquidation_sigma: None,
-            mm_rate: None,
-            tier: None,
-            source: source.clone(),
-            approximate: false,
-            price_source: context
-                .market
-                .asset_usd(&spot.asset, context.library)
-                .map(|q| q.source.clone()),
-            price_via: None,
-            notes: vec!["Held outright: counts toward equity and exposure only.".into()],
-        });
-    }
-    AccountRisk {
-        index,
-        label: account.label.clone(),
-        venue: account.venue,
-        margin_mode: account.margin_mode,
-        margin_asset: "USD".to_owned(),
-        wallet_balance: equity,
-        equity_usd: equity,
-        initial_margin_usd: Decimal::ZERO,
-        maintenance_margin_usd: Decimal::ZERO,
-        margin_ratio: None,
-        margin_ratio_definition: crate::venues::spec(account.venue).ratio_definition,
-        free_collateral_usd: equity,
-        leverage: gross.checked_div(equity),
-        health_factor: None,
-        available_borrows_usd: None,
-        liquidation_move_pct: None,
-        approximate: false,
-        notes: vec!["A spot wallet cannot be liquidated.".to_owned()],
-    }
 }
 
 /// Signed move from `mark` to `target`, in percent of `mark`.
@@ -410,4 +319,23 @@ pub fn mode_note(mode: MarginMode) -> Option<&'static str> {
         "Portfolio margin is modelled as cross margin (the venue's risk-based offsets are not \
          applied): approximate.",
     )
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn every_venue_s_spec_names_that_venue() {
+        for venue in Venue::ALL {
+            assert_eq!(spec(venue).venue, venue, "{venue:?}");
+        }
+        assert_eq!(
+            spec(Venue::BybitInverse).tick("btcusd"),
+            Some(Decimal::new(5, 1)),
+            "tick keyed on the instrument"
+        );
+        assert!(spec(Venue::Okx).fee_in_maintenance);
+        assert!(!spec(Venue::BinanceUsdm).fee_in_maintenance);
+    }
 }

@@ -13,45 +13,21 @@
 //!                LP_short = ctVal·n·(1 − MMR − f) / (ctVal·n/EP − M)
 //! ```
 //!
-//! The engine solves these through [`super::leg::Leg::solve_price`] with a contracts-based
-//! table and the fee added to the rate; the closed forms below are kept as the independent
-//! statement the tests compare against.
+//! What runs for OKX is [`super::leg::Leg::solve_price`] with a contracts-based table and the
+//! fee added to the rate (`fee_in_maintenance` below, applied in [`super::resolve_rule`]), and
+//! the inverted ratio (`ratio` below); the closed forms are test oracles (`tests/oracles.rs`).
 
-use rust_decimal::Decimal;
+use crate::model::Venue;
+use crate::venues::{MarginRatio, VenueSpec};
 
-/// USDT-margined isolated liquidation price (closed form above): `ct_val` coins per contract,
-/// `contracts` signed, `margin` the isolated margin in USDT.
-pub fn liquidation_price_linear(
-    ct_val: Decimal,
-    contracts: Decimal,
-    entry_price: Decimal,
-    margin: Decimal,
-    mmr: Decimal,
-    fee: Decimal,
-) -> Option<Decimal> {
-    let coins = ct_val * contracts.abs();
-    let price = if contracts.is_sign_negative() {
-        (coins * entry_price + margin).checked_div(coins * (Decimal::ONE + mmr + fee))?
-    } else {
-        (coins * entry_price - margin).checked_div(coins * (Decimal::ONE - mmr - fee))?
-    };
-    (price > Decimal::ZERO).then_some(price)
-}
-
-/// Coin-margined isolated liquidation price: `ct_val` USD per contract, `margin` in coin.
-pub fn liquidation_price_inverse(
-    ct_val: Decimal,
-    contracts: Decimal,
-    entry_price: Decimal,
-    margin: Decimal,
-    mmr: Decimal,
-    fee: Decimal,
-) -> Option<Decimal> {
-    let face = ct_val * contracts.abs();
-    let price = if contracts.is_sign_negative() {
-        (face * (Decimal::ONE - mmr - fee)).checked_div(face / entry_price - margin)?
-    } else {
-        (face * (Decimal::ONE + mmr + fee)).checked_div(margin + face / entry_price)?
-    };
-    (price > Decimal::ZERO).then_some(price)
-}
+/// OKX: the ratio is equity over (MM + closing fee), so lower is worse; the taker fee is part
+/// of the maintenance rate; the liquidation price is derived, hence approximate.
+pub const SPEC: VenueSpec = VenueSpec {
+    ratio: MarginRatio::EquityOverMaintenance,
+    fee_in_maintenance: true,
+    derived_liquidation: true,
+    ..VenueSpec::base(
+        Venue::Okx,
+        "equity / (maintenance margin + closing fee); liquidation at 100 % or below",
+    )
+};

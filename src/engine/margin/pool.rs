@@ -118,7 +118,7 @@ fn quote_asset(context: &Context<'_>, account: &Account) -> String {
         .map(|c| c.asset.to_ascii_uppercase());
     match (stables.next(), stables.next()) {
         (Some(first), None) => first,
-        _ => crate::venues::spec(account.venue).default_quote.to_owned(),
+        _ => super::spec(account.venue).default_quote.to_owned(),
     }
 }
 
@@ -143,7 +143,7 @@ pub fn analyze_derivatives<'a>(
 ) -> AccountRisk {
     let library = context.library;
     let market = context.market;
-    let spec = crate::venues::spec(account.venue);
+    let spec = super::spec(account.venue);
     let quote = quote_asset(context, account);
     let quote_usd = context.asset_usd(&quote, report).unwrap_or(Decimal::ONE);
     let isolated_mode = account.margin_mode == MarginMode::Isolated;
