@@ -1,9 +1,13 @@
 //! The desktop application: window, menus, shortcuts, docked panels, dialogs.
 //!
-//! [`RiskDeckApp`] owns the open [`Document`], the persisted UI state (theme, recent files,
-//! panel layout) and the file worker. Panels draw from the document and edit a draft copy; at
-//! the end of the frame the draft becomes one undoable edit. Menu items and shortcuts become
-//! [`Command`]s, applied in one place ([`RiskDeckApp::run_command`]).
+//! Split as the egui demo app and rerun's viewer are: state ([`RiskDeckApp`], [`PersistedState`],
+//! the open [`Document`]), commands ([`Command`]: every user action, from menus, shortcuts,
+//! panels, the status bar and dialogs, applied in one place, [`RiskDeckApp::run_command`]),
+//! logic (`eframe::App::logic`: task results, dropped files, close requests) and ui (menus,
+//! status bar, docked panels, dialogs; they push commands instead of changing state).
+//! Background work runs as named tasks ([`tasks`]): opening and saving files, refreshing
+//! prices. The margin engine itself runs on commit, on this thread: it takes about a
+//! millisecond per thousand positions (`benches/margin.rs`); heavier views will be tasks.
 
 pub mod document;
 pub mod market;

@@ -55,7 +55,7 @@ pub struct PositionRisk {
     /// The instrument's price tick when the venue's rules give one (from its [`VenueSpec`]);
     /// prices are shown to it.
     ///
-    /// [`VenueSpec`]: crate::engine::margin::spec::VenueSpec
+    /// [`VenueSpec`]: crate::venues::VenueSpec
     pub price_tick: Option<Decimal>,
     /// Absolute notional in USD.
     pub notional_usd: Decimal,

@@ -1,5 +1,6 @@
-//! Panels and widgets of the desktop app. Panels read the document and edit a draft copy;
-//! the app applies the draft as one undoable edit at the end of the frame.
+//! Panels and widgets of the desktop app. Panels draw from the document and return what the
+//! user asked for (the Margin panel its selection, as a command); the Portfolio panel edits the
+//! live content, which the app commits as one invertible edit on frames with input.
 
 pub mod fields;
 pub mod margin;

@@ -9,7 +9,7 @@
 //! inverse: LP_long = Q / (PV + (IM − MM))          LP_short = Q / (PV − (IM − MM))
 //! ```
 //!
-//! which is [`Leg::solve_price`] on an entry-value table with the isolated margin
+//! which is [`super::leg::Leg::solve_price`] on an entry-value table with the isolated margin
 //! (`IM + extra`, less funding taken from it) as the wallet. Inverse cross (classic account,
 //! §3.4) counts the closing fee at the bankruptcy price: see [`cross_inverse`].
 

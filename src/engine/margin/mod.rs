@@ -3,8 +3,8 @@
 //! [`leg`] holds the exact solver the venues share; the venue files pick parameters and hold
 //! the venue-specific formulas (Bybit's closing fee, Deribit's option margin, Aave's health
 //! factor). This module groups an account's positions into margin pools (one per margin asset,
-//! or one per position in isolated mode), prices them and returns [`AccountRisk`] and
-//! [`PositionRisk`] rows.
+//! or one per position in isolated mode), prices them and returns [`crate::engine::AccountRisk`] and
+//! [`crate::engine::PositionRisk`] rows.
 
 pub mod aave;
 pub mod binance;

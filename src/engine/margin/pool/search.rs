@@ -112,7 +112,7 @@ pub(super) fn uniform_move_pct(
     uniform_move_of(surplus)
 }
 
-/// The root of `surplus` nearest zero (see [`uniform_move_pct`]), in percent.
+/// The root of `surplus` nearest zero (see `uniform_move_pct`), in percent.
 pub fn uniform_move_of(surplus: impl Fn(f64) -> f64) -> Option<f64> {
     const DOWN: [f64; 13] = [
         -0.01, -0.02, -0.05, -0.1, -0.15, -0.2, -0.3, -0.4, -0.5, -0.65, -0.8, -0.9, -0.999,
