@@ -14,6 +14,7 @@ use riskdeck::market::{
 use rust_decimal_macros::dec;
 
 use crate::common::mock_server::{MockServer, Reply};
+use crate::common::riskdeck_against;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -415,17 +416,6 @@ fn a_blocked_venue_is_not_asked_again_in_the_round_and_cancel_stops_everything()
         &|_| {},
     );
     assert_eq!(cancelled.venues[&Source::Okx].state, VenueState::Offline);
-}
-
-/// The `riskdeck` binary with every venue's base URL pointed at `server` and its price
-/// cache in `cache_dir`.
-fn riskdeck_against(server: &MockServer, cache_dir: &std::path::Path) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
-    for source in Source::NETWORK {
-        command.env(source.env_var().unwrap(), &server.base_url);
-    }
-    command.env("RISKDECK_CACHE_DIR", cache_dir);
-    command
 }
 
 /// `riskdeck prices ARGS --json` against `server`, with a fresh cache.

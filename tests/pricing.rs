@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use crate::common::mock_server::{MockServer, Reply};
-use crate::common::{sample_files, temp_copy};
+use crate::common::{riskdeck_against, sample_files, step_until, temp_copy};
 
 /// A fixed valuation time for boards built here: 2025-11-01 00:00 UTC.
 const VALUED_AT_MS: i64 = 1_761_955_200_000;
@@ -185,18 +185,6 @@ impl riskdeck::app::market::PriceFeed for TwoMarkFeed {
     }
 }
 
-fn step_until(harness: &mut Harness<'_, RiskDeckApp>, done: impl Fn(&RiskDeckApp) -> bool) {
-    for _ in 0..1000 {
-        harness.step();
-        if done(harness.state()) {
-            harness.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("timed out");
-}
-
 /// Opens `sample` in the GUI with `feed`, expands every account of the Margin panel and
 /// returns the harness once prices arrived.
 fn expanded(
@@ -207,7 +195,7 @@ fn expanded(
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .build_eframe(move |cc| RiskDeckApp::with_feed(cc, Some(path), false, feed));
-    step_until(&mut harness, |app| {
+    step_until(&mut harness, "the file and its prices", |app| {
         app.document.is_some() && app.board().is_some() && !app.is_refreshing()
     });
     // Each click turns a "+" into a "-"; stop when none is left (or after every account).
@@ -298,12 +286,10 @@ fn two_venues_holding_btcusdt_get_their_own_marks_from_the_cli() {
     ]);
     let cache = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| -> serde_json::Value {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
-        for source in Source::NETWORK {
-            command.env(source.env_var().unwrap(), &server.base_url);
-        }
-        command.env("RISKDECK_CACHE_DIR", cache.path());
-        let output = command.args(args).output().unwrap();
+        let output = riskdeck_against(&server, cache.path())
+            .args(args)
+            .output()
+            .unwrap();
         serde_json::from_slice(&output.stdout).unwrap()
     };
     let report = run(&["report", "portfolios/basis-trade.ron", "--json"]);
@@ -365,12 +351,7 @@ fn okx_swaps_show_the_funding_rate_from_the_funding_rate_endpoint() {
         ),
     ]);
     let cache = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
-    for source in Source::NETWORK {
-        command.env(source.env_var().unwrap(), &server.base_url);
-    }
-    command.env("RISKDECK_CACHE_DIR", cache.path());
-    let output = command
+    let output = riskdeck_against(&server, cache.path())
         .args(["prices", "portfolios/leveraged-long.ron", "--json"])
         .output()
         .unwrap();

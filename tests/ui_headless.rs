@@ -8,7 +8,7 @@ use egui_kittest::kittest::{By, Queryable as _};
 use riskdeck::app::{Command, RiskDeckApp};
 use rust_decimal::Decimal;
 
-use crate::common::temp_copy;
+use crate::common::{step_until, temp_copy};
 
 /// The app on `path`, offline, with the real feed reading an empty price cache of its own
 /// (never the developer's).
@@ -20,23 +20,6 @@ fn harness_for(path: std::path::PathBuf) -> Harness<'static, RiskDeckApp> {
             let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(cache));
             RiskDeckApp::with_feed(cc, Some(path), true, Box::new(feed))
         })
-}
-
-/// Steps frames (letting worker threads finish) until `done` holds; fails after 10 s.
-fn step_until(
-    harness: &mut Harness<'_, RiskDeckApp>,
-    what: &str,
-    done: impl Fn(&RiskDeckApp) -> bool,
-) {
-    for _ in 0..1000 {
-        harness.step();
-        if done(harness.state()) {
-            harness.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 fn btc_size(app: &RiskDeckApp) -> Decimal {

@@ -39,3 +39,34 @@ pub fn temp_copy(sample: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 pub mod mock_server;
+
+/// The `riskdeck` binary with every venue's base URL pointed at `server` and its price
+/// cache in `cache_dir`.
+pub fn riskdeck_against(
+    server: &mock_server::MockServer,
+    cache_dir: &std::path::Path,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
+    for source in riskdeck::market::Source::NETWORK {
+        command.env(source.env_var().unwrap(), &server.base_url);
+    }
+    command.env("RISKDECK_CACHE_DIR", cache_dir);
+    command
+}
+
+/// Steps frames (letting worker threads finish) until `done` holds; fails after 10 s.
+pub fn step_until(
+    harness: &mut egui_kittest::Harness<'_, riskdeck::app::RiskDeckApp>,
+    what: &str,
+    done: impl Fn(&riskdeck::app::RiskDeckApp) -> bool,
+) {
+    for _ in 0..1000 {
+        harness.step();
+        if done(harness.state()) {
+            harness.step();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
