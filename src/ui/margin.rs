@@ -108,7 +108,7 @@ pub fn margin_ui(
 ) -> Option<Option<Selection>> {
     let mut next = current.clone();
     let selection = &mut next;
-    egui::ScrollArea::vertical()
+    egui::ScrollArea::both()
         .id_salt("margin_scroll")
         .show(ui, |ui| {
             summary_cards(ui, report);
