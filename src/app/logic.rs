@@ -1,0 +1,194 @@
+//! Logic: what happens between frames. Task results (files opened and saved, price boards),
+//! prices given to the document, the auto-refresh, the window title.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::document::{Document, file_name};
+use super::tasks::Policy;
+use super::worker::{self, JobResult};
+use super::{Dialog, LoadFailure, OPEN_TASK, RiskDeckApp, TaskMessage};
+use crate::model::io::FileError;
+
+impl RiskDeckApp {
+    /// Opens `path` (or asks for a file) as the `open` task: a newer open supersedes it.
+    pub(super) fn open_file(&mut self, path: Option<PathBuf>) {
+        let job = worker::open_job(path);
+        self.tasks.spawn(OPEN_TASK, Policy::Supersede, move |cx| {
+            cx.send(TaskMessage::File(job()));
+        });
+    }
+
+    /// Takes what the background tasks sent: file results and price boards.
+    pub(super) fn poll_tasks(&mut self, ctx: &egui::Context) {
+        let mut board_arrived = false;
+        for (_, message) in self.tasks.poll() {
+            match message {
+                TaskMessage::File(result) => self.handle_file_result(ctx, result),
+                TaskMessage::Prices(event) => {
+                    board_arrived |= self.market.handle(event, crate::market::fetch::now_ms());
+                }
+            }
+        }
+        if board_arrived {
+            self.apply_board();
+        }
+    }
+
+    /// Asks for fresh prices of the open portfolio (or the watch list).
+    pub fn refresh_prices(&mut self) {
+        self.wanted = self
+            .document
+            .as_ref()
+            .map_or_else(crate::market::board::watch_list, |d| d.wanted().to_vec());
+        self.wanted_offline = self.state.offline;
+        self.market.refresh(
+            &mut self.tasks,
+            TaskMessage::Prices,
+            self.wanted.clone(),
+            self.state.offline,
+            self.state.feed.clone(),
+        );
+    }
+
+    /// Gives the latest board's prices to the open document.
+    pub(super) fn apply_board(&mut self) {
+        let (Some(board), Some(document)) = (&self.market.board, &mut self.document) else {
+            return;
+        };
+        document.set_board(Arc::clone(board), crate::market::fetch::now_ms());
+        self.margin_view
+            .funding_rates
+            .clone_from(&document.priced().funding_rates);
+    }
+
+    /// Takes finished refreshes and starts new ones: when the portfolio needs instruments the
+    /// board lacks, and every `refresh_interval_s` unless offline.
+    pub(super) fn market_tick(&mut self, ctx: &egui::Context) {
+        // A file being opened decides what to price: do not spend a refresh on the watch list.
+        if self.is_refreshing() || (self.document.is_none() && self.is_busy()) {
+            return;
+        }
+        // The document keeps its list current on every edit; comparing it costs no work.
+        let wanted_changed = match &self.document {
+            Some(document) => document.wanted() != self.wanted.as_slice(),
+            None => self.wanted != crate::market::board::watch_list(),
+        };
+        let interval = std::time::Duration::from_secs(self.state.refresh_interval_s);
+        let due = self.market.last_started.is_none_or(|started| {
+            !self.state.offline
+                && self.state.refresh_interval_s > 0
+                && started.elapsed() >= interval
+        });
+        if wanted_changed || self.wanted_offline != self.state.offline || due {
+            self.refresh_prices();
+        } else if !self.state.offline
+            && self.state.refresh_interval_s > 0
+            && let Some(started) = self.market.last_started
+        {
+            ctx.request_repaint_after(interval.saturating_sub(started.elapsed()));
+        }
+    }
+
+    pub(super) fn handle_file_result(&mut self, ctx: &egui::Context, result: JobResult) {
+        {
+            match result {
+                JobResult::Opened { result: None } => {}
+                JobResult::Opened {
+                    result: Some(Ok(loaded)),
+                } => {
+                    self.remember_recent(&loaded.path);
+                    self.edits.clear();
+                    self.load_failure = None;
+                    self.notice = Some(format!("Opened {}.", loaded.path.display()));
+                    let name = file_name(&loaded.path);
+                    self.document = Some(Document::new(
+                        loaded.portfolio,
+                        Some(loaded.path),
+                        name,
+                        Some(loaded.stamp),
+                        loaded.header,
+                    ));
+                    self.apply_board();
+                }
+                JobResult::Opened {
+                    result: Some(Err(err)),
+                } => {
+                    self.notice = Some(
+                        "The file could not be opened; the current portfolio is unchanged."
+                            .to_owned(),
+                    );
+                    self.load_failure = Some(match err {
+                        FileError::Invalid { path, problems } => LoadFailure {
+                            path,
+                            problems,
+                            message: None,
+                        },
+                        FileError::Read { ref path, .. } => LoadFailure {
+                            path: path.clone(),
+                            problems: Vec::new(),
+                            message: Some(err.to_string()),
+                        },
+                        other => LoadFailure {
+                            path: PathBuf::new(),
+                            problems: Vec::new(),
+                            message: Some(other.to_string()),
+                        },
+                    });
+                }
+                JobResult::Saved { result: None, .. } => {
+                    self.notice = Some("Save cancelled.".to_owned())
+                }
+                JobResult::Saved {
+                    state,
+                    result: Some((path, Ok(stamp))),
+                    then,
+                    ..
+                } => {
+                    self.remember_recent(&path);
+                    self.notice = Some(format!(
+                        "Saved {} (previous version kept as .bak).",
+                        path.display()
+                    ));
+                    if let Some(document) = &mut self.document {
+                        document.mark_saved(path, stamp, state);
+                    }
+                    self.proceed(ctx, then);
+                }
+                JobResult::Saved {
+                    result: Some((_, Err(FileError::ChangedOnDisk { .. }))),
+                    then,
+                    ..
+                } => {
+                    self.notice = Some("Not saved: the file changed on disk.".to_owned());
+                    self.dialog = Some(Dialog::ChangedOnDisk { then });
+                }
+                JobResult::Saved {
+                    result: Some((_, Err(err))),
+                    ..
+                } => {
+                    self.notice = Some("Not saved.".to_owned());
+                    self.dialog = Some(Dialog::Error {
+                        title: "Could not save".to_owned(),
+                        message: err.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.document {
+            Some(document) => format!(
+                "{}{} - RiskDeck",
+                if document.is_dirty() { "* " } else { "" },
+                document.display_name
+            ),
+            None => "RiskDeck".to_owned(),
+        };
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! The window's ui: menus, the status bar with the price lights, dialogs, and the docked
+//! panels. Everything here draws from the state and pushes [`Command`]s; nothing changes
+//! state directly (the Portfolio panel edits the document's live content, committed as one
+//! undoable edit by the shell).
+
+use super::document::Document;
+use super::{Answer, Command, Dialog, RiskDeckApp, samples};
+use crate::model::io::format_problems;
+use crate::ui::{self, Pane, fields::FieldEdits};
+
+impl RiskDeckApp {
+    pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui
+                    .add(egui::Button::new("Open…").shortcut_text("Ctrl+O"))
+                    .clicked()
+                {
+                    commands.push(Command::OpenDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.state.recent_files.is_empty() {
+                        ui.weak("No recent files");
+                    }
+                    for path in &self.state.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            commands.push(Command::Open(path.clone()));
+                        }
+                    }
+                });
+                ui.menu_button("Open sample", |ui| {
+                    for (index, (name, _)) in samples::SAMPLES.iter().enumerate() {
+                        if ui.button(*name).clicked() {
+                            commands.push(Command::OpenSample(index));
+                        }
+                    }
+                });
+                ui.separator();
+                let has_document = self.document.is_some();
+                if ui
+                    .add_enabled(
+                        has_document,
+                        egui::Button::new("Save").shortcut_text("Ctrl+S"),
+                    )
+                    .clicked()
+                {
+                    commands.push(Command::Save);
+                }
+                if ui
+                    .add_enabled(
+                        has_document,
+                        egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S"),
+                    )
+                    .clicked()
+                {
+                    commands.push(Command::SaveAs);
+                }
+                ui.separator();
+                if ui
+                    .add(egui::Button::new("Quit").shortcut_text("Ctrl+Q"))
+                    .clicked()
+                {
+                    commands.push(Command::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                let can_undo = self.document.as_ref().is_some_and(Document::can_undo);
+                let can_redo = self.document.as_ref().is_some_and(Document::can_redo);
+                if ui
+                    .add_enabled(can_undo, egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
+                    .clicked()
+                {
+                    commands.push(Command::Undo);
+                }
+                if ui
+                    .add_enabled(can_redo, egui::Button::new("Redo").shortcut_text("Ctrl+Y"))
+                    .clicked()
+                {
+                    commands.push(Command::Redo);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let mut dark = self.state.dark_mode;
+                if ui.checkbox(&mut dark, "Dark theme").changed() {
+                    commands.push(Command::SetDarkMode(dark));
+                }
+                let mut offline = self.state.offline;
+                if ui
+                    .checkbox(&mut offline, "Offline (never use the network)")
+                    .changed()
+                {
+                    commands.push(Command::SetOffline(offline));
+                }
+                if ui.button("Settings…").clicked() {
+                    commands.push(Command::ShowSettings);
+                }
+                if ui.button("Reset panel layout").clicked() {
+                    commands.push(Command::ResetLayout);
+                }
+            });
+        });
+    }
+
+    pub(super) fn status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            match &self.document {
+                Some(document) => {
+                    let where_ = document.path.as_ref().map_or_else(
+                        || document.display_name.clone(),
+                        |path| path.display().to_string(),
+                    );
+                    ui.label(where_);
+                    if document.is_dirty() {
+                        ui.colored_label(ui::theme::warn_color(ui), "unsaved changes");
+                    }
+                    let problems = document.issues().len();
+                    if problems > 0 {
+                        ui.colored_label(
+                            ui::theme::error_color(ui),
+                            format!("{problems} problems"),
+                        );
+                    }
+                }
+                None => {
+                    ui.label("No portfolio open");
+                }
+            }
+            ui.separator();
+            self.prices_status_ui(ui, commands);
+            if self.is_busy() {
+                ui.separator();
+                ui.spinner();
+                ui.label("Working…");
+            }
+            if let Some(notice) = &self.notice {
+                ui.separator();
+                ui.weak(notice);
+            }
+        });
+    }
+
+    /// Price status: offline note, one light per venue, refresh progress, Refresh now,
+    /// Cancel, the offline toggle and the auto-refresh interval.
+    pub(super) fn prices_status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        use crate::market::fetch::VenueState;
+        let now = crate::market::fetch::now_ms();
+        if let Some(board) = &self.market.board {
+            if let Some(as_of) = board.offline_as_of {
+                let text = match board
+                    .cache_saved_at_ms
+                    .and_then(crate::present::format::utc_time)
+                {
+                    Some(saved) => format!("offline — cached prices of {saved}"),
+                    None => format!("offline — bundled data as of {as_of}"),
+                };
+                ui.label(text).on_hover_text(
+                    "No request is sent while offline. Prices come from the last cached \
+                     refresh, else from the bundled Binance daily closes.",
+                );
+            }
+            for (source, report) in &board.venues {
+                let (color, state) = match report.state {
+                    VenueState::Ok if report.elapsed.as_secs() >= 3 => {
+                        (ui::theme::warn_color(ui), "slow")
+                    }
+                    VenueState::Ok => (ui::theme::OK_LIGHT, "ok"),
+                    VenueState::Partial => (ui::theme::warn_color(ui), "partly failed"),
+                    VenueState::RateLimited => (ui::theme::warn_color(ui), "rate-limited"),
+                    VenueState::Blocked => (ui::theme::error_color(ui), "blocked"),
+                    VenueState::Failed => (ui::theme::error_color(ui), "failing"),
+                    VenueState::Offline => (ui.visuals().weak_text_color(), "offline"),
+                };
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().circle_filled(rect.center(), 4.5, color);
+                let mut hover = format!(
+                    "{}: {state}, {} of {} requests answered in {} ms",
+                    source.display_name(),
+                    report.answered,
+                    report.requested,
+                    report.elapsed.as_millis()
+                );
+                if let Some(ok) = self.market.last_success_ms.get(source) {
+                    hover.push_str(&format!(
+                        "\nLast success {} s ago",
+                        (now - ok).max(0) / 1000
+                    ));
+                }
+                for error in board.errors.iter().filter(|e| e.source == *source) {
+                    hover.push_str(&format!(
+                        "\n{} {}: {}",
+                        error.endpoint,
+                        error.kind.name(),
+                        error.message
+                    ));
+                }
+                ui.label(format!("{} {state}", source.display_name()))
+                    .on_hover_text(hover);
+            }
+        }
+        if self.is_refreshing() {
+            ui.spinner();
+            let (done, total) = self
+                .market
+                .progress
+                .values()
+                .fold((0, 0), |acc, p| (acc.0 + p.0, acc.1 + p.1));
+            let per_venue: Vec<String> = self
+                .market
+                .progress
+                .iter()
+                .map(|(source, (done, total))| {
+                    let state = if done >= total { "done" } else { "waiting" };
+                    format!("{}: {done}/{total} {state}", source.display_name())
+                })
+                .collect();
+            ui.label(format!("Fetching prices {done}/{total}"))
+                .on_hover_text(format!(
+                    "Requests answered per venue (venues run at once):\n{}",
+                    per_venue.join("\n")
+                ));
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop the refresh; prices already received are kept.")
+                .clicked()
+            {
+                commands.push(Command::CancelRefresh);
+            }
+        } else if ui
+            .button("Refresh now")
+            .on_hover_text(
+                "Fetch marks from each position's venue and coin prices from Binance, then \
+                 Coinbase, then CoinGecko. Offline, reload the cache and the bundled history.",
+            )
+            .clicked()
+        {
+            commands.push(Command::RefreshPrices);
+        }
+        let mut offline = self.state.offline;
+        if ui
+            .checkbox(&mut offline, "Offline")
+            .on_hover_text("Never use the network: cached and bundled prices only.")
+            .changed()
+        {
+            commands.push(Command::SetOffline(offline));
+        }
+        if ui
+            .button("Settings")
+            .on_hover_text("Source priority, refresh interval, staleness, base URLs.")
+            .clicked()
+        {
+            commands.push(Command::ShowSettings);
+        }
+        let intervals = [(0, "off"), (30, "30 s"), (60, "1 min"), (300, "5 min")];
+        let current = intervals
+            .iter()
+            .find(|(s, _)| *s == self.state.refresh_interval_s)
+            .map_or("custom", |(_, name)| name);
+        egui::ComboBox::from_id_salt("refresh_interval")
+            .selected_text(format!("auto-refresh {current}"))
+            .show_ui(ui, |ui| {
+                for (seconds, name) in intervals {
+                    let chosen = seconds == self.state.refresh_interval_s;
+                    if ui.selectable_label(chosen, name).clicked() && !chosen {
+                        commands.push(Command::SetRefreshInterval(seconds));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("How often prices refresh by themselves (not while offline).");
+    }
+
+    pub(super) fn dialogs_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let ctx = ui.ctx().clone();
+        let Some(dialog) = self.dialog.clone() else {
+            return;
+        };
+        let mut answer = None;
+        let modal = egui::Modal::new(egui::Id::unique("riskdeck_dialog")).show(&ctx, |ui| {
+            ui.set_max_width(520.0);
+            match &dialog {
+                Dialog::UnsavedChanges { then } => {
+                    ui.heading("Unsaved changes");
+                    ui.label("The portfolio has changes that are not saved. Save them first?");
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            answer = Some(Answer::Save(then.clone()));
+                        }
+                        if ui.button("Discard").clicked() {
+                            answer = Some(Answer::Discard(then.clone()));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            answer = Some(Answer::Dismiss);
+                        }
+                    });
+                }
+                Dialog::ChangedOnDisk { then } => {
+                    ui.heading("File changed on disk");
+                    ui.label(
+                        "Another program changed this file after RiskDeck opened it. Overwriting \
+                         replaces those changes (they stay in the .bak copy).",
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Overwrite").clicked() {
+                            answer = Some(Answer::Overwrite(then.clone()));
+                        }
+                        if ui.button("Save as…").clicked() {
+                            answer = Some(Answer::SaveAs(then.clone()));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            answer = Some(Answer::Dismiss);
+                        }
+                    });
+                }
+                Dialog::CannotSave => {
+                    ui.heading("Fix these problems before saving");
+                    ui.label("Saving now would write a file RiskDeck could not open again.");
+                    if let Some(document) = &self.document {
+                        for issue in document.issues() {
+                            ui.label(format!("{}: {}", issue.path, issue.message));
+                        }
+                    }
+                    if self.edits.has_invalid() {
+                        ui.label("A field holds text that is not a valid value (outlined in red).");
+                    }
+                    if ui.button("OK").clicked() {
+                        answer = Some(Answer::Dismiss);
+                    }
+                }
+                Dialog::Error { title, message } => {
+                    ui.heading(title);
+                    ui.label(message);
+                    if ui.button("OK").clicked() {
+                        answer = Some(Answer::Dismiss);
+                    }
+                }
+            }
+        });
+        if modal.should_close() && answer.is_none() {
+            answer = Some(Answer::Dismiss);
+        }
+        commands.extend(answer.map(Command::Answer));
+    }
+
+    pub(super) fn load_failure_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let Some(failure) = &self.load_failure else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new("Could not open the file")
+            .id(egui::Id::unique("load_failure"))
+            .open(&mut open)
+            .default_width(640.0)
+            .collapsible(false)
+            .show(ui.ctx(), |ui| {
+                ui.label(format!(
+                    "{} was not opened; the current portfolio is unchanged.",
+                    failure.path.display()
+                ));
+                if let Some(message) = &failure.message {
+                    ui.colored_label(ui::theme::error_color(ui), message);
+                }
+                if !failure.problems.is_empty() {
+                    ui.label(format!("{} problem(s):", failure.problems.len()));
+                    egui::ScrollArea::vertical()
+                        .max_height(360.0)
+                        .show(ui, |ui| {
+                            egui::Grid::new("load_problems")
+                                .striped(true)
+                                .num_columns(3)
+                                .show(ui, |ui| {
+                                    for problem in &failure.problems {
+                                        ui.label(format!("{}:{}", problem.line, problem.col));
+                                        ui.label(&problem.path);
+                                        ui.label(&problem.message);
+                                        ui.end_row();
+                                    }
+                                });
+                        });
+                    if ui
+                        .button("Copy all")
+                        .on_hover_text("Copy the problems as file:line:col: message")
+                        .clicked()
+                    {
+                        ui.ctx()
+                            .copy_text(format_problems(&failure.path, &failure.problems));
+                    }
+                }
+            });
+        if !open {
+            commands.push(Command::DismissLoadFailure);
+        }
+    }
+
+    pub(super) fn panes_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let Some(document) = &mut self.document else {
+            ui.centered_and_justified(|ui| {
+                ui.label("No portfolio open. Use File > Open (Ctrl+O), drop a .ron file here, or File > Open sample.");
+            });
+            return;
+        };
+        // The panel edits the live content; what changed is committed below as one undoable
+        // step. Only frames with input can change it, so other frames compare nothing.
+        let had_input = ui.ctx().input(|input| !input.events.is_empty());
+        let (draft, issues, analysis) = document.panes();
+        let mut behavior = PaneBehavior {
+            draft,
+            issues,
+            analysis,
+            margin_view: &mut self.margin_view,
+            selection: &self.selection,
+            commands,
+            edits: &mut self.edits,
+            today: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
+                crate::market::fetch::now_ms(),
+            )
+            .unwrap_or_default()
+            .date_naive(),
+        };
+        self.state.layout.ui(&mut behavior, ui);
+        if had_input {
+            document.commit();
+        }
+    }
+}
+
+struct PaneBehavior<'a> {
+    draft: &'a mut crate::model::Portfolio,
+    issues: &'a [crate::model::validate::Issue],
+    analysis: &'a crate::engine::MarginReport,
+    margin_view: &'a mut ui::margin::MarginView,
+    selection: &'a Option<ui::margin::Selection>,
+    commands: &'a mut Vec<Command>,
+    edits: &'a mut FieldEdits,
+    today: chrono::NaiveDate,
+}
+
+impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
+    fn tab_title_for_pane(&mut self, pane: &Pane) -> egui::WidgetText {
+        pane.title().into()
+    }
+
+    fn pane_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        _tile_id: egui_tiles::TileId,
+        pane: &mut Pane,
+    ) -> egui_tiles::UiResponse {
+        egui::Frame::new()
+            .inner_margin(6.0)
+            .show(ui, |ui| match pane {
+                Pane::Portfolio => {
+                    let mut ctx = ui::portfolio::PortfolioContext {
+                        issues: self.issues,
+                        edits: self.edits,
+                        today: self.today,
+                        highlight_account: match &*self.selection {
+                            Some(ui::margin::Selection::Account(label)) => Some(label.as_str()),
+                            _ => None,
+                        },
+                    };
+                    ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
+                }
+                Pane::Margin => {
+                    if let Some(selection) =
+                        ui::margin::margin_ui(ui, self.analysis, self.margin_view, self.selection)
+                    {
+                        self.commands.push(Command::Select(selection));
+                    }
+                }
+                Pane::Timeline => ui::panels::timeline_ui(ui, self.draft),
+                Pane::Stress => ui::panels::stress_ui(ui, self.draft),
+            });
+        egui_tiles::UiResponse::None
+    }
+
+    fn simplification_options(&self) -> egui_tiles::SimplificationOptions {
+        egui_tiles::SimplificationOptions {
+            all_panes_must_have_tabs: true,
+            ..Default::default()
+        }
+    }
+}
