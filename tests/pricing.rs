@@ -366,3 +366,113 @@ fn okx_swaps_show_the_funding_rate_from_the_funding_rate_endpoint() {
     // The documentation body's fundingRate.
     assert_eq!(swap["funding_rate"], serde_json::json!(0.0000182221218054));
 }
+
+/// Drops what depends on the moment a report is made (price ages), keeping every number.
+fn without_ages(mut json: serde_json::Value) -> serde_json::Value {
+    for position in json["positions"].as_array_mut().unwrap() {
+        if let Some(price) = position.get_mut("price").and_then(|p| p.as_object_mut()) {
+            price.remove("age_seconds");
+        }
+    }
+    json
+}
+
+#[test]
+fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
+    let now = riskdeck::market::fetch::now_ms();
+    let premium = |symbol: &str, mark: &str| {
+        format!(
+            r#"{{"symbol":"{symbol}","markPrice":"{mark}","indexPrice":"{mark}","lastFundingRate":"0.0001","time":{now}}}"#
+        )
+    };
+    let server = MockServer::start(vec![
+        (
+            "/fapi/v1/premiumIndex?symbol=BTCUSDT",
+            vec![Reply::ok(premium("BTCUSDT", "110000"))],
+        ),
+        (
+            "/fapi/v1/premiumIndex?symbol=ETHUSDT",
+            vec![Reply::ok(premium("ETHUSDT", "3900.5"))],
+        ),
+        (
+            "/v5/market/tickers?category=linear&symbol=BTCUSDT",
+            vec![Reply::ok(format!(
+                r#"{{"retCode":0,"retMsg":"OK","result":{{"category":"linear","list":[{{"symbol":"BTCUSDT","lastPrice":"110490","markPrice":"110500","indexPrice":"110010","fundingRate":"0.00005"}}]}},"time":{now}}}"#
+            ))],
+        ),
+        (
+            "/api/v3/ticker/price?symbol=BTCUSDT",
+            vec![Reply::ok(r#"{"symbol":"BTCUSDT","price":"110020.5"}"#)],
+        ),
+        (
+            "/api/v3/ticker/price?symbol=ETHUSDT",
+            vec![Reply::ok(r#"{"symbol":"ETHUSDT","price":"3901.25"}"#)],
+        ),
+        (
+            "/0/public/Ticker?pair=USDTUSD",
+            vec![Reply::ok(
+                r#"{"error":[],"result":{"USDTZUSD":{"c":["0.99985","100"]}}}"#,
+            )],
+        ),
+    ]);
+    // The GUI: the real feed, every venue pointed at the local server before the first refresh.
+    let (_dir, path) = temp_copy("basis-trade.ron");
+    let gui_cache = tempfile::tempdir().unwrap();
+    let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(gui_cache.path().into()));
+    let urls: riskdeck::market::transport::BaseUrls = Source::NETWORK
+        .into_iter()
+        .map(|s| (s, server.base_url.clone()))
+        .collect();
+    let gui_path = path.clone();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            let mut app = RiskDeckApp::with_feed(cc, Some(gui_path), false, Box::new(feed));
+            app.state.feed.base_urls = urls;
+            app
+        });
+    step_until(&mut harness, "the live board", |app| {
+        app.document.is_some()
+            && !app.is_refreshing()
+            && app.board().is_some_and(|b| !b.venues.is_empty())
+    });
+    let app = harness.state();
+    let document = app.document.as_ref().unwrap();
+    let gui = riskdeck::present::Report::with_analysis(
+        &path.display().to_string(),
+        document.portfolio(),
+        document.analysis(),
+        now,
+    );
+    // The CLI, against the same server with a cache of its own.
+    let cli_cache = tempfile::tempdir().unwrap();
+    let output = riskdeck_against(&server, cli_cache.path())
+        .arg("report")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let gui = without_ages(serde_json::to_value(&gui).unwrap());
+    let cli = without_ages(cli);
+    assert_eq!(
+        gui["positions"], cli["positions"],
+        "same marks, margins, prices, sources"
+    );
+    assert_eq!(gui["accounts"], cli["accounts"]);
+    assert_eq!(gui["totals"], cli["totals"]);
+    assert_eq!(gui["assumptions"], cli["assumptions"]);
+    assert_eq!(gui["warnings"], cli["warnings"]);
+    // And the two venues' BTCUSDT marks are their own in both.
+    let mark = |json: &serde_json::Value, account: &str| {
+        json["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["account"] == account && p["symbol"] == "BTCUSDT")
+            .unwrap()["mark_price"]
+            .as_f64()
+    };
+    assert_eq!(mark(&cli, "Binance perps"), Some(110_000.0));
+    assert_eq!(mark(&cli, "Bybit perps"), Some(110_500.0));
+}
