@@ -182,8 +182,10 @@ impl RiskDeckApp {
                 );
                 if let Some(ok) = self.market.last_success_ms.get(source) {
                     hover.push_str(&format!(
-                        "\nLast success {} s ago",
-                        (now - ok).max(0) / 1000
+                        "\nLast success {} ago",
+                        crate::present::format::age(crate::model::provenance::age_seconds(
+                            now, *ok
+                        ))
                     ));
                 }
                 for error in board.errors.iter().filter(|e| e.source == *source) {

@@ -296,7 +296,7 @@ pub fn history(
     } = found;
     let newest_age_s = candles
         .last()
-        .map(|c| (now - (c.open_time_ms + interval.millis())).max(0) / 1000);
+        .map(|c| crate::model::provenance::age_seconds(now, c.open_time_ms + interval.millis()));
     if json_out {
         print_json(&json!({
             "symbol": asset,

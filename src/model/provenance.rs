@@ -97,6 +97,13 @@ impl Source {
     }
 }
 
+/// Age in whole seconds at `now_ms` of something stamped `stamped_ms` (ms since the epoch);
+/// never negative (a venue clock slightly ahead of ours reads as 0). The one age rule: the
+/// board, the report, the GUI and the CLI all measure with it.
+pub fn age_seconds(now_ms: i64, stamped_ms: i64) -> i64 {
+    now_ms.saturating_sub(stamped_ms).max(0) / 1000
+}
+
 /// Which price a number is.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

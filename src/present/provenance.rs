@@ -66,7 +66,10 @@ impl PriceLine {
                 venue_time_ms,
                 fetched_at_ms,
             } => {
-                let age = (now_ms - venue_time_ms.unwrap_or(*fetched_at_ms)).max(0) / 1000;
+                let age = crate::model::provenance::age_seconds(
+                    now_ms,
+                    venue_time_ms.unwrap_or(*fetched_at_ms),
+                );
                 let threshold = if *source == crate::market::Source::Bundle {
                     stale_history_s
                 } else {

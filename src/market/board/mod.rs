@@ -73,7 +73,10 @@ impl Entry {
 
     /// Age in seconds at `now_ms`: from the venue's time when known, else the fetch time.
     pub fn age_seconds(&self, now_ms: i64) -> i64 {
-        (now_ms - self.venue_time_ms.unwrap_or(self.fetched_at_ms)).max(0) / 1000
+        crate::model::provenance::age_seconds(
+            now_ms,
+            self.venue_time_ms.unwrap_or(self.fetched_at_ms),
+        )
     }
 
     /// Whether the price is older than `threshold_s` (manual prices never are).
