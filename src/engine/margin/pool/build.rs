@@ -321,6 +321,7 @@ fn instrument_of<'a>(
         },
         resolved,
         fast_tiers,
+        tick: super::super::spec(account.venue).tick(symbol),
     }))
 }
 

@@ -51,6 +51,8 @@ struct Instrument<'a> {
     resolved: ResolvedRule<'a>,
     /// Tier table in `f64` for the uniform-move search (notional-based tables only).
     fast_tiers: Option<Rc<FastTiers>>,
+    /// The contract's price tick when its venue's rules give one (looked up once).
+    tick: Option<Decimal>,
 }
 
 /// Symbol, underlying and settlement: what identifies a contract within an account.

@@ -109,7 +109,7 @@ pub(super) fn price(
             )));
             let mut leg_approximate = instrument.resolved.approximate || venue_approximate;
             let (liquidation, bankruptcy) = if bybit_inverse_cross {
-                let tick = spec.tick(&instrument.symbol);
+                let tick = instrument.tick;
                 let prices = bybit::cross_inverse(
                     leg.side,
                     leg.qty,
@@ -187,7 +187,7 @@ pub(super) fn price(
                 size: pool_leg.size,
                 entry_price: Some(leg.entry_price),
                 mark_price: mark,
-                price_tick: spec.tick(&instrument.symbol),
+                price_tick: instrument.tick,
                 notional_usd,
                 margin_asset: Arc::clone(&pool.asset),
                 initial_margin,
