@@ -194,7 +194,11 @@ fn expanded(
     let (dir, path) = temp_copy(sample);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
-        .build_eframe(move |cc| RiskDeckApp::with_feed(cc, Some(path), false, feed));
+        .build_eframe(move |cc| {
+            let mut app = RiskDeckApp::with_feed(cc, Some(path), false, feed);
+            app.clock = riskdeck::market::fetch::Clock::Fixed(VALUED_AT_MS);
+            app
+        });
     step_until(&mut harness, "the file and its prices", |app| {
         app.document.is_some() && app.board().is_some() && !app.is_refreshing()
     });
@@ -418,7 +422,8 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
     // The GUI: the real feed, every venue pointed at the local server before the first refresh.
     let (_dir, path) = temp_copy("basis-trade.ron");
     let gui_cache = tempfile::tempdir().unwrap();
-    let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(gui_cache.path().into()));
+    let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(gui_cache.path().into()))
+        .with_clock(riskdeck::market::fetch::Clock::Fixed(now));
     let urls: riskdeck::market::transport::BaseUrls = Source::NETWORK
         .into_iter()
         .map(|s| (s, server.base_url.clone()))
@@ -429,6 +434,8 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
         .build_eframe(move |cc| {
             let mut app = RiskDeckApp::with_feed(cc, Some(gui_path), false, Box::new(feed));
             app.state.feed.base_urls = urls;
+            // Frozen at the venues' answer time, so the GUI's prices are as fresh as the CLI's.
+            app.clock = riskdeck::market::fetch::Clock::Fixed(now);
             app
         });
     step_until(&mut harness, "the live board", |app| {

@@ -8,7 +8,7 @@ use egui_kittest::kittest::{By, Queryable as _};
 use riskdeck::app::{Command, RiskDeckApp};
 use rust_decimal::Decimal;
 
-use crate::common::{step_until, temp_copy};
+use crate::common::{FIXED_NOW_MS, frozen_app, step_until, temp_copy};
 
 /// The app on `path`, offline, with the real feed reading an empty price cache of its own
 /// (never the developer's).
@@ -17,8 +17,9 @@ fn harness_for(path: std::path::PathBuf) -> Harness<'static, RiskDeckApp> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |cc| {
-            let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(cache));
-            RiskDeckApp::with_feed(cc, Some(path), true, Box::new(feed))
+            let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(cache))
+                .with_clock(riskdeck::market::fetch::Clock::Fixed(FIXED_NOW_MS));
+            frozen_app(cc, path, true, Box::new(feed))
         })
 }
 
@@ -255,7 +256,7 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
             done: 1,
             total: 1,
         });
-        let now = riskdeck::market::fetch::now_ms();
+        let now = FIXED_NOW_MS;
         let mark = Decimal::from(99_000 + 1_000 * i64::from(self.calls));
         let mut board = Board::default();
         // Before the file opens the app asks for the watch list; the mark is sent anyway.
@@ -312,9 +313,7 @@ fn refresh_now_updates_the_status_bar_and_a_position_price_without_blocking_fram
     let (_dir, path) = temp_copy("leveraged-long.ron");
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            RiskDeckApp::with_feed(cc, Some(path), false, Box::new(FakeFeed { calls: 0 }))
-        });
+        .build_eframe(move |cc| frozen_app(cc, path, false, Box::new(FakeFeed { calls: 0 })));
     step_until(&mut harness, "the portfolio's refresh", |app| {
         app.document.is_some()
             && !app.is_refreshing()
@@ -391,7 +390,7 @@ impl riskdeck::app::market::PriceFeed for CachedThenSlowFeed {
     ) -> riskdeck::market::board::Board {
         use riskdeck::market::board::{Board, Entry};
         use riskdeck::market::{PriceKind, Source};
-        let hour_ago = riskdeck::market::fetch::now_ms() - 3_600_000;
+        let hour_ago = FIXED_NOW_MS - 3_600_000;
         let mut board = Board::default();
         board.entries.push(Entry {
             key: riskdeck::model::InstrumentKey::contract(
@@ -419,9 +418,7 @@ fn start_up_shows_cached_prices_while_the_venues_are_asked() {
     let (_dir, path) = temp_copy("leveraged-long.ron");
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            RiskDeckApp::with_feed(cc, Some(path), false, Box::new(CachedThenSlowFeed))
-        });
+        .build_eframe(move |cc| frozen_app(cc, path, false, Box::new(CachedThenSlowFeed)));
     step_until(&mut harness, "the cached mark", |app| {
         btcusdt_mark(app) == Some(decimal("95000"))
     });

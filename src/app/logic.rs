@@ -26,7 +26,7 @@ impl RiskDeckApp {
             match message {
                 TaskMessage::File(result) => self.handle_file_result(ctx, result),
                 TaskMessage::Prices(event) => {
-                    board_arrived |= self.market.handle(event, crate::market::fetch::now_ms());
+                    board_arrived |= self.market.handle(event, self.clock.now_ms());
                 }
             }
         }
@@ -56,7 +56,7 @@ impl RiskDeckApp {
         let (Some(board), Some(document)) = (&self.market.board, &mut self.document) else {
             return;
         };
-        document.set_board(Arc::clone(board), crate::market::fetch::now_ms());
+        document.set_board(Arc::clone(board), self.clock.now_ms());
         self.margin_view
             .funding_rates
             .clone_from(&document.priced().funding_rates);

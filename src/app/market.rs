@@ -12,7 +12,7 @@ use super::tasks::{Policy, Tasks};
 
 use crate::market::board::{self, Board, Wanted};
 use crate::market::cache;
-use crate::market::fetch::{Progress, now_ms};
+use crate::market::fetch::{Clock, Progress};
 use crate::market::transport::{BaseUrls, HttpConfig, Transport};
 use crate::market::{ErrorKind, FetchError, Source};
 
@@ -50,6 +50,8 @@ pub struct LiveFeed {
     base_urls: BaseUrls,
     /// Where the price cache lives; `None` keeps no cache.
     cache_dir: Option<std::path::PathBuf>,
+    /// The time boards and the cache are stamped with.
+    clock: Clock,
 }
 
 impl LiveFeed {
@@ -66,6 +68,12 @@ impl LiveFeed {
             cache_dir,
             ..Self::default()
         }
+    }
+
+    /// The same feed reading the time from `clock` (tests freeze it).
+    #[must_use]
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
     }
 
     fn cached(&self) -> (Option<std::path::PathBuf>, cache::Cached) {
@@ -99,7 +107,7 @@ impl PriceFeed for LiveFeed {
         }
         let (path, cached) = self.cached();
         let Some(transport) = &self.transport else {
-            let mut board = board::offline(wanted, now_ms(), &cached);
+            let mut board = board::offline(wanted, self.clock.now_ms(), &cached);
             board.offline_as_of = None;
             board.errors.push(FetchError {
                 source: Source::BinanceSpot,
@@ -109,9 +117,17 @@ impl PriceFeed for LiveFeed {
             });
             return board;
         };
-        let board = board::refresh(transport, wanted, &settings.plan, &cached, cancel, progress);
+        let board = board::refresh(
+            transport,
+            wanted,
+            &settings.plan,
+            &cached,
+            cancel,
+            progress,
+            self.clock.now_ms(),
+        );
         if let Some(path) = path
-            && let Err(e) = cache::save(&path, &board.entries, now_ms())
+            && let Err(e) = cache::save(&path, &board.entries, self.clock.now_ms())
         {
             tracing::warn!("could not write the price cache {}: {e}", path.display());
         }
@@ -119,7 +135,7 @@ impl PriceFeed for LiveFeed {
     }
 
     fn offline(&mut self, wanted: &[Wanted]) -> Board {
-        board::offline(wanted, now_ms(), &self.cached().1)
+        board::offline(wanted, self.clock.now_ms(), &self.cached().1)
     }
 }
 

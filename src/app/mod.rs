@@ -71,6 +71,9 @@ struct LoadFailure {
 pub struct RiskDeckApp {
     /// Persisted UI state.
     pub state: PersistedState,
+    /// Where the window reads the time (valuation time of the prices, price ages, today's
+    /// date for new positions); tests freeze it.
+    pub clock: crate::market::fetch::Clock,
     /// The open portfolio, if any.
     pub document: Option<Document>,
     edits: FieldEdits,
@@ -129,6 +132,7 @@ impl RiskDeckApp {
             wanted_offline: false,
             settings_open: false,
             state,
+            clock: crate::market::fetch::Clock::System,
             document: None,
             edits: FieldEdits::default(),
             margin_view: ui::margin::MarginView::default(),
@@ -210,7 +214,7 @@ impl eframe::App for RiskDeckApp {
         let ctx = ui.ctx().clone();
         self.market_tick(&ctx);
         self.margin_view.stale_after_s = (self.state.stale_mark_s, self.state.stale_history_s);
-        self.margin_view.now_ms = crate::market::fetch::now_ms();
+        self.margin_view.now_ms = self.clock.now_ms();
         let mut commands = self.shortcuts(&ctx);
         settings::settings_window(&ctx, self.settings_open, &self.state, &mut commands);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));

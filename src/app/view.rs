@@ -143,7 +143,7 @@ impl RiskDeckApp {
     /// Cancel, the offline toggle and the auto-refresh interval.
     pub(super) fn prices_status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         use crate::market::fetch::VenueState;
-        let now = crate::market::fetch::now_ms();
+        let now = self.clock.now_ms();
         if let Some(board) = &self.market.board {
             if let Some(as_of) = board.offline_as_of {
                 let text = match board
@@ -413,11 +413,9 @@ impl RiskDeckApp {
             selection: &self.selection,
             commands,
             edits: &mut self.edits,
-            today: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
-                crate::market::fetch::now_ms(),
-            )
-            .unwrap_or_default()
-            .date_naive(),
+            today: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(self.clock.now_ms())
+                .unwrap_or_default()
+                .date_naive(),
         };
         self.state.layout.ui(&mut behavior, ui);
         if had_input {

@@ -64,6 +64,7 @@ fn build_board(
         &cached,
         &AtomicBool::new(false),
         &|_| {},
+        now,
     );
     if let Some(path) = &path
         && let Err(e) = cache::save(path, &board.entries, now)

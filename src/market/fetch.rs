@@ -102,6 +102,27 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// Where the shell reads the time: the wall clock, or a frozen time (tests, so what they
+/// see does not depend on when they run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock ([`now_ms`]).
+    #[default]
+    System,
+    /// Always this time, ms since the epoch.
+    Fixed(i64),
+}
+
+impl Clock {
+    /// The time now, ms since the epoch.
+    pub fn now_ms(self) -> i64 {
+        match self {
+            Self::System => now_ms(),
+            Self::Fixed(ms) => ms,
+        }
+    }
+}
+
 /// The current time in milliseconds since the Unix epoch: the shell's one wall clock.
 #[expect(
     clippy::disallowed_methods,

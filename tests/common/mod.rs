@@ -2,6 +2,23 @@
 
 use std::path::PathBuf;
 
+/// The frozen time in-process GUI tests run at: 2025-11-01 00:00:00 UTC, the first moment
+/// after the bundled history's last close (so bundled prices are a few seconds old, whatever
+/// day the tests run).
+pub const FIXED_NOW_MS: i64 = 1_761_955_200_000;
+
+/// The app on `path` with `feed` and the clock frozen at [`FIXED_NOW_MS`].
+pub fn frozen_app(
+    cc: &eframe::CreationContext<'_>,
+    path: PathBuf,
+    offline: bool,
+    feed: Box<dyn riskdeck::app::market::PriceFeed>,
+) -> riskdeck::app::RiskDeckApp {
+    let mut app = riskdeck::app::RiskDeckApp::with_feed(cc, Some(path), offline, feed);
+    app.clock = riskdeck::market::fetch::Clock::Fixed(FIXED_NOW_MS);
+    app
+}
+
 /// The repository's `portfolios/` folder.
 pub fn portfolios_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("portfolios")

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use super::merge::{fill_unpriced, merge};
 use super::{Board, Wanted};
 use crate::market::cache::Cached;
-use crate::market::fetch::{Job, Progress, VenueState, fetch_all, now_ms};
+use crate::market::fetch::{Job, Progress, VenueState, fetch_all};
 use crate::market::source::Source;
 use crate::market::transport::Transport;
 use crate::market::types::{PriceKind, Snapshot};
@@ -67,7 +67,8 @@ impl SourcePlan {
 }
 
 /// Fetches the board: contracts at their venues, coins from `plan`'s sources in order,
-/// stablecoins from its stablecoin source; then the cache, then the bundle.
+/// stablecoins from its stablecoin source; then the cache, then the bundle (stamped at
+/// `now_ms`, the caller's clock).
 pub fn refresh(
     transport: &Transport,
     wanted: &[Wanted],
@@ -75,6 +76,7 @@ pub fn refresh(
     cache: &Cached,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
+    now_ms: i64,
 ) -> Board {
     let mut board = Board::default();
     let coins: Vec<&str> = wanted
@@ -143,7 +145,7 @@ pub fn refresh(
     }
     contracts_elsewhere(&mut board, transport, wanted, cancel, progress);
     // Then the last cached prices, then the bundled closes: their ages mark them stale.
-    fill_unpriced(&mut board, wanted, cache, now_ms());
+    fill_unpriced(&mut board, wanted, cache, now_ms);
     board
 }
 
