@@ -425,3 +425,40 @@ fn start_up_shows_cached_prices_while_the_venues_are_asked() {
     // The live refresh (2 s) is still running: the cached price came first.
     assert!(harness.state().is_refreshing());
 }
+
+#[test]
+fn status_bar_and_view_menu_act_through_commands() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| frozen_app(cc, path, false, Box::new(FakeFeed { calls: 0 })));
+    step_until(&mut harness, "the first refresh", |app| {
+        app.document.is_some() && !app.is_refreshing() && app.board().is_some()
+    });
+    assert!(!harness.state().state.offline);
+    // The status bar's Offline switch: a command, then an offline board.
+    harness.get_by_label("Offline").click();
+    step_until(&mut harness, "the offline board", |app| {
+        app.state.offline && !app.is_refreshing()
+    });
+    // The View menu's theme switch.
+    assert!(harness.state().state.dark_mode);
+    harness.get_by_label("View").click();
+    harness.run_steps(2);
+    harness.get_by_label("Dark theme").click();
+    harness.run_steps(2);
+    assert!(!harness.state().state.dark_mode, "light theme chosen");
+    // Selecting an account (as the Margin panel does) is a command too.
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_command(
+        &ctx,
+        Command::Select(Some(riskdeck::ui::margin::Selection::Account(
+            "Binance cross".into(),
+        ))),
+    );
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .run_command(&ctx, Command::SetRefreshInterval(0));
+    assert_eq!(harness.state().state.refresh_interval_s, 0);
+}
