@@ -69,6 +69,9 @@ pub fn price(
         portfolio.map_or_else(MarketSnapshot::default, MarketSnapshot::from_overrides);
     let mut funding_rates = BTreeMap::new();
     let mut listed_as = BTreeMap::new();
+    // Whether a USDT-quoted price the engine will use was converted at 1 USD per USDT (one a
+    // manual price replaces does not count).
+    let mut usdt_converted = false;
     for entry in &board.entries {
         if let Some(rate) = entry.funding_rate {
             funding_rates.insert(entry.key.clone(), rate);
@@ -82,6 +85,9 @@ pub fn price(
         if entry.manual || entry.via.is_some() || bundled_stable {
             continue;
         }
+        usdt_converted |= entry.quote == "USDT"
+            && board.usdt_assumed()
+            && !snapshot.manual.contains_key(entry.key.symbol());
         let price_usd = if entry.quote == "quote" {
             entry.price
         } else {
@@ -109,7 +115,7 @@ pub fn price(
     }
     snapshot.daily_vol.clone_from(bundled_daily_vols());
     let mut assumptions = Vec::new();
-    if board.usdt_assumed() {
+    if usdt_converted {
         assumptions.push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
     }
     let mut warnings: Vec<String> = Vec::new();

@@ -483,3 +483,25 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
     assert_eq!(mark(&cli, "Binance perps"), Some(110_000.0));
     assert_eq!(mark(&cli, "Bybit perps"), Some(110_500.0));
 }
+
+#[test]
+fn the_usdt_conversion_is_assumed_only_when_a_converted_price_is_used() {
+    let path = std::path::Path::new("portfolios/basis-trade.ron");
+    let mut portfolio = load_file(path).unwrap().portfolio;
+    let wanted = board::wanted_by(&portfolio, library());
+    // Offline: BTC and ETH are bundled Binance closes in USDT, and there is no USDT price.
+    let offline = board::offline(&wanted, VALUED_AT_MS, &Cached::default());
+    assert!(offline.usdt_assumed());
+    let note = "USDT-quoted prices taken at 1 USD per USDT: no USDT price.";
+    // The file prices BTC and ETH by hand: no converted price is used.
+    let priced = riskdeck::pricing::price(Some(&portfolio), &offline, library(), VALUED_AT_MS);
+    assert!(
+        !priced.assumptions.iter().any(|a| a == note),
+        "{:?}",
+        priced.assumptions
+    );
+    // Without the manual prices the bundled USDT closes are used, converted at 1.
+    portfolio.price_overrides.clear();
+    let priced = riskdeck::pricing::price(Some(&portfolio), &offline, library(), VALUED_AT_MS);
+    assert!(priced.assumptions.iter().any(|a| a == note));
+}

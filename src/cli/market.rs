@@ -167,7 +167,7 @@ pub fn prices(
             }
         }
         println!(
-            "{:<24} {:<9} {:>18} {:<5} {:<16} {:>10}  flags",
+            "{:<32} {:<9} {:>18} {:<5} {:<16} {:>10}  flags",
             "instrument", "kind", "price", "quote", "source", "age"
         );
         for e in &board.entries {
@@ -193,7 +193,7 @@ pub fn prices(
                 flags.push(funding);
             }
             println!(
-                "{:<24} {:<9} {:>18} {:<5} {:<16} {:>10}  {}",
+                "{:<32} {:<9} {:>18} {:<5} {:<16} {:>10}  {}",
                 e.key.to_string(),
                 e.kind.name(),
                 e.price.normalize().to_string(),
@@ -204,7 +204,7 @@ pub fn prices(
             );
         }
         for key in &board.missing {
-            println!("{:<24} no price from any source", key.to_string());
+            println!("{:<32} no price from any source", key.to_string());
         }
         for error in &board.errors {
             eprintln!("error: {error}");
