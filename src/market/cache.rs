@@ -174,3 +174,87 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_1_cache_keyed_by_symbol_alone_is_ignored_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = prices_path(dir.path());
+        std::fs::write(
+            &path,
+            r#"{"format_version":1,"saved_at_ms":1,"prices":[{"instrument":"BTCUSDT","kind":"Mark","price":"1","quote":"quote","source":"BinanceFutures","venue_time_ms":null,"fetched_at_ms":1}]}"#,
+        )
+        .unwrap();
+        let cached = load(&path);
+        assert!(cached.entries.is_empty(), "nothing from the old cache");
+        let warning = cached.warning.unwrap();
+        assert!(
+            warning.contains("format 1 (this build reads 2)"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn contracts_round_trip_under_their_venue_and_a_hostile_venue_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = prices_path(dir.path());
+        let entry = |venue| Entry {
+            key: InstrumentKey::contract(venue, "BTCUSDT"),
+            kind: PriceKind::Mark,
+            price: Decimal::from(110_000),
+            quote: "quote",
+            source: Source::Bybit,
+            venue_time_ms: Some(5),
+            fetched_at_ms: 5,
+            manual: false,
+            via: None,
+            funding_rate: None,
+            listed_as: None,
+        };
+        save(
+            &path,
+            &[entry(Venue::BybitLinear), entry(Venue::BinanceUsdm)],
+            9,
+        )
+        .unwrap();
+        let cached = load(&path);
+        assert_eq!(cached.entries.len(), 2, "two venues, two entries");
+        assert!(cached.entries.contains(&entry(Venue::BybitLinear)));
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("BybitLinear", "Nowhere\u{0}");
+        std::fs::write(&path, text).unwrap();
+        let hostile = load(&path);
+        assert!(hostile.entries.is_empty() && hostile.warning.is_some());
+    }
+
+    proptest::proptest! {
+        /// Any symbol (any text a venue or a file could name) at any venue comes back from the
+        /// cache under the same key, and never under another venue's.
+        #[test]
+        fn any_contract_key_round_trips(symbol in "\\PC{0,24}", venue_index in 0usize..10) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = prices_path(dir.path());
+            let venue = Venue::ALL[venue_index];
+            let entry = Entry {
+                key: InstrumentKey::contract(venue, &symbol),
+                kind: PriceKind::Mark,
+                price: Decimal::ONE,
+                quote: "quote",
+                source: Source::Okx,
+                venue_time_ms: None,
+                fetched_at_ms: 0,
+                manual: false,
+                via: None,
+                funding_rate: None,
+                listed_as: None,
+            };
+            save(&path, std::slice::from_ref(&entry), 0).unwrap();
+            let cached = load(&path);
+            proptest::prop_assert_eq!(cached.entries, vec![entry]);
+        }
+    }
+}
