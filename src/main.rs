@@ -16,12 +16,18 @@ fn main() -> ExitCode {
     let cli = riskdeck::cli::Cli::parse();
     match cli.command {
         Some(command) => riskdeck::cli::run(command, cli.offline),
-        None => match riskdeck::app::run(cli.file, cli.offline) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("riskdeck: cannot start the window: {err}");
-                ExitCode::from(1)
+        None => match cli.file.as_deref().and_then(riskdeck::cli::not_a_file) {
+            Some(usage) => {
+                eprintln!("riskdeck: {usage}");
+                ExitCode::from(2)
             }
+            None => match riskdeck::app::run(cli.file, cli.offline) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("riskdeck: cannot start the window: {err}");
+                    ExitCode::from(1)
+                }
+            },
         },
     }
 }

@@ -173,3 +173,62 @@ fn check_json_lists_problems() {
     assert_eq!(json["valid"], false, "overall");
     assert_eq!(json["files"][0]["problems"][0]["line"], 1, "line");
 }
+
+#[test]
+fn an_unknown_command_or_source_is_a_usage_error_listing_what_exists() {
+    // Without the check, "stress" was taken for a file name and the window opened.
+    let output = riskdeck(&["stress"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown command \"stress\""), "{stderr}");
+    assert!(
+        stderr.contains("check, report, prices, history, format"),
+        "{stderr}"
+    );
+    let output = riskdeck(&["prices", "--offline", "--source", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("use binance, coinbase"));
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let cache = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["report", "portfolios/leveraged-long.ron", "--offline"],
+        vec![
+            "history",
+            "BTC",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2025-10-31",
+            "--offline",
+        ],
+        vec![
+            "report",
+            "portfolios/leveraged-long.ron",
+            "--offline",
+            "--json",
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+            .args(&args)
+            .env("RISKDECK_CACHE_DIR", cache.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one line, then close the pipe, as `| head -1` does.
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert_ne!(output.status.code(), Some(101), "{args:?}");
+    }
+}

@@ -1,6 +1,7 @@
 //! `riskdeck prices` and `riskdeck history`: market data from the command line, live or from
 //! the bundled history (`--offline`), always saying where each number came from.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -100,9 +101,9 @@ pub fn prices(
         .map_or_else(board::watch_list, |p| board::wanted_by(p, library));
     let only = match source {
         Some(key) => Some(Source::from_key(key).ok_or_else(|| {
-            anyhow::anyhow!(
+            super::UsageError(format!(
                 "unknown source {key:?}: use binance, coinbase, kraken, bybit, okx or coingecko"
-            )
+            ))
         })?),
         None => None,
     };
@@ -161,14 +162,19 @@ pub fn prices(
         if let Some(as_of) = board.offline_as_of {
             match board.cache_saved_at_ms.and_then(iso) {
                 Some(saved) => {
-                    println!("offline — cached prices of {saved}, bundled data as of {as_of}");
+                    outln!("offline — cached prices of {saved}, bundled data as of {as_of}");
                 }
-                None => println!("offline — bundled data as of {as_of}"),
+                None => outln!("offline — bundled data as of {as_of}"),
             }
         }
-        println!(
+        outln!(
             "{:<32} {:<9} {:>18} {:<5} {:<16} {:>10}  flags",
-            "instrument", "kind", "price", "quote", "source", "age"
+            "instrument",
+            "kind",
+            "price",
+            "quote",
+            "source",
+            "age"
         );
         for e in &board.entries {
             let mut flags = Vec::new();
@@ -192,7 +198,7 @@ pub fn prices(
             if let Some(funding) = &funding {
                 flags.push(funding);
             }
-            println!(
+            outln!(
                 "{:<32} {:<9} {:>18} {:<5} {:<16} {:>10}  {}",
                 e.key.to_string(),
                 e.kind.name(),
@@ -204,13 +210,13 @@ pub fn prices(
             );
         }
         for key in &board.missing {
-            println!("{:<32} no price from any source", key.to_string());
+            outln!("{:<32} no price from any source", key.to_string());
         }
         for error in &board.errors {
             eprintln!("error: {error}");
         }
         for assumption in &assumptions {
-            println!("note: {assumption}");
+            outln!("note: {assumption}");
         }
     }
     Ok(board.missing.is_empty())
@@ -328,16 +334,16 @@ pub fn history(
             Origin::Cache => format!("the cache of {}", source.display_name()),
             Origin::Bundle => format!("the bundled history (as of {})", bundle::AS_OF),
         };
-        println!(
+        outln!(
             "{asset}/{quote} {} candles from {from_where} ({} rows)",
             interval.name(),
             candles.len()
         );
         if let Some(note) = &note {
-            println!("note: {note}");
+            outln!("note: {note}");
         }
         for c in &candles {
-            println!(
+            outln!(
                 "{}  o {}  h {}  l {}  c {}  v {}{}",
                 iso(c.open_time_ms).unwrap_or_default(),
                 c.open,

@@ -7,6 +7,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `println!` for command output: a closed pipe (`riskdeck report | head`) becomes an error
+/// the command returns, and [`run`] ends quietly, instead of a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// `print!` for command output (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 pub mod market;
 
 use crate::model::io::{FileError, Overwrite, load_file, save_file, to_ron_string};
@@ -111,11 +126,55 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        // The reader went away (`| head`): nothing is wrong with the data; end quietly.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("riskdeck: {err:#}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("riskdeck: {err:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// A command line that names something that does not exist (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The subcommands, for messages.
+pub const COMMANDS: &str = "check, report, prices, history, format";
+
+/// When the app would open `file` but it names no file and looks like a command
+/// (`riskdeck stress`): the usage error to print instead of opening the window.
+pub fn not_a_file(file: &std::path::Path) -> Option<UsageError> {
+    let text = file.to_string_lossy();
+    let looks_like_word = !text.is_empty()
+        && file.extension().is_none()
+        && !text.contains(['/', '\\'])
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    (looks_like_word && !file.exists()).then(|| {
+        UsageError(format!(
+            "unknown command {text:?}: the commands are {COMMANDS} (a portfolio file ends in .ron); see riskdeck --help"
+        ))
+    })
+}
+
+/// Whether `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|json| json.io_error_kind())
+                .is_some_and(|kind| kind == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
@@ -131,7 +190,7 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
                         .iter()
                         .map(|a| a.positions.len())
                         .sum();
-                    println!(
+                    outln!(
                         "{}: ok ({} accounts, {positions} positions)",
                         file.display(),
                         loaded.portfolio.accounts.len()
@@ -187,7 +246,7 @@ fn report(file: &std::path::Path, json: bool, offline: bool) -> anyhow::Result<b
     if json {
         print_json(&report)?;
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
     }
     Ok(true)
 }
@@ -209,7 +268,7 @@ fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
             continue;
         }
         if check_only {
-            println!("{}: would be reformatted", file.display());
+            outln!("{}: would be reformatted", file.display());
             all_ok = false;
         } else {
             match save_file(
@@ -218,7 +277,7 @@ fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
                 &loaded.header,
                 Overwrite::IfUnchanged(loaded.stamp),
             ) {
-                Ok(_) => println!("{}: reformatted (previous version in .bak)", file.display()),
+                Ok(_) => outln!("{}: reformatted (previous version in .bak)", file.display()),
                 Err(err) => {
                     eprintln!("{err}");
                     all_ok = false;
