@@ -781,3 +781,63 @@ fn a_hyperliquid_perp_named_like_its_coin_takes_its_own_mark() {
     let report = analyze(&file, &manual, library());
     assert_eq!(position(&report, "SOL").mark_price, dec!(190));
 }
+
+/// The issue's case: long 10 BTC bought at 109,608 with BTC at 100,000 and 12,000 USDT of
+/// wallet. uPnL = 10 × (100,000 − 109,608) = −96,080, so equity = 12,000 − 96,080 = −84,080:
+/// at or below any maintenance margin. Before, it read "leverage −11.89, liquidated by a
+/// +9.02 % move".
+#[test]
+fn an_account_past_its_maintenance_margin_is_liquidated_not_a_move_away() {
+    let p = portfolio(
+        r#"(label: "under water", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "12000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                        size: "10", entry_price: "109608", leverage: "10")])"#,
+        &[("BTC", "100000"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let account = &report.accounts[0];
+    assert_eq!(account.equity_usd, dec!(-84080));
+    assert!(account.liquidated, "equity ≤ MM");
+    assert_eq!(
+        account.liquidation_move_pct, None,
+        "no move: it is already liquidated"
+    );
+    assert_eq!(
+        account.leverage, None,
+        "no leverage a reader could take as healthy"
+    );
+    assert_eq!(account.margin_ratio, None);
+    let btc = position(&report, "BTCUSDT");
+    assert!(btc.liquidated);
+    assert_eq!(btc.distance_to_liquidation_pct, None);
+    // The mark is below the liquidation price: a long past it.
+    assert!(btc.mark_price <= btc.liquidation_price.unwrap());
+    assert_eq!(report.totals.accounts_liquidated, 1);
+    assert_eq!(report.totals.positions_liquidated, 1);
+    assert_eq!(report.totals.weakest_account, None);
+    // The report says so in words.
+    let text = riskdeck::present::Report::with_analysis("t.ron", &p, &report, 0).to_text();
+    assert!(
+        text.contains("LIQUIDATED (equity at or below maintenance margin)"),
+        "{text}"
+    );
+    assert!(text.contains("leverage none (equity ≤ 0)"), "{text}");
+    assert!(!text.contains("liquidated by a +"), "{text}");
+
+    // A short past its liquidation price in isolated mode: the position and its account.
+    let p = portfolio(
+        r#"(label: "iso", venue: BinanceUsdm, margin_mode: Isolated,
+            collateral: [(asset: "USDT", amount: "50000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                        size: "-1", entry_price: "100000", leverage: "20")])"#,
+        &[("BTC", "120000"), ("USDT", "1")],
+    );
+    let report = analyze_with_file_prices(&p);
+    let btc = position(&report, "BTCUSDT");
+    // Isolated margin 100,000 / 20 = 5,000: a short liquidates near +5 %, far below 120,000.
+    assert!(btc.liquidation_price.unwrap() < dec!(106000));
+    assert!(btc.liquidated);
+    assert!(report.accounts[0].liquidated);
+    assert_eq!(report.accounts[0].liquidation_move_pct, None);
+}

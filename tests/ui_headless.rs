@@ -462,3 +462,38 @@ fn status_bar_and_view_menu_act_through_commands() {
         .run_command(&ctx, Command::SetRefreshInterval(0));
     assert_eq!(harness.state().state.refresh_interval_s, 0);
 }
+
+#[test]
+fn the_margin_panel_shouts_a_liquidated_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("under-water.ron");
+    // Long 10 BTC at 109,608 with BTC at 100,000 and 12,000 USDT: equity −84,080.
+    std::fs::write(
+        &path,
+        r#"(format_version: 1, name: "Under water", base_currency: USD, accounts: [
+            (label: "under water", venue: BinanceUsdm, margin_mode: Cross,
+             collateral: [(asset: "USDT", amount: "12000")],
+             positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                         size: "10", entry_price: "109608", leverage: "10")])],
+           price_overrides: [(symbol: "BTC", price_usd: "100000")])"#,
+    )
+    .unwrap();
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    harness.run_steps(2);
+    assert!(
+        harness.query_all_by_label("LIQUIDATED").count() >= 2,
+        "the card and the row say so"
+    );
+    assert!(
+        harness.query_by_label("1 accounts, 1 positions").is_some(),
+        "and a card"
+    );
+    assert!(
+        harness.query_by_label("no equity").is_some(),
+        "no leverage number"
+    );
+    assert!(harness.query_by_label_contains("liquidated by").is_none());
+}

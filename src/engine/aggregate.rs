@@ -221,6 +221,8 @@ pub fn aggregate(
                 .is_some_and(|d| d.abs() <= NEAR_LIQUIDATION_PCT)
         })
         .count();
+    totals.positions_liquidated = report.positions.iter().filter(|p| p.liquidated).count();
+    totals.accounts_liquidated = report.accounts.iter().filter(|a| a.liquidated).count();
     if let (Some((account, weakest_move)), Some(share)) = (
         weakest,
         totals

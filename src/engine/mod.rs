@@ -74,6 +74,7 @@ pub fn analyze(
             margin::analyze_account(&mut context, index, account, &mut report);
         }
     }
+    report.flag_liquidated();
     aggregate::aggregate(portfolio, market, library, &mut report);
     report
 }

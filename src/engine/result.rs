@@ -52,6 +52,10 @@ pub struct PositionRisk {
     pub entry_price: Option<Decimal>,
     /// Mark price used, quote units per coin (USD for spot and lending).
     pub mark_price: Decimal,
+    /// The mark is at or past the liquidation price (a long at or below it, a short at or
+    /// above it), or the position's account is liquidated: the venue has taken it over, so no
+    /// distance is given.
+    pub liquidated: bool,
     /// The instrument's price tick when the venue's rules give one (from its [`VenueSpec`]);
     /// prices are shown to it.
     ///
@@ -265,6 +269,10 @@ pub struct AccountRisk {
     pub liquidation_move_pct: Option<f64>,
     /// True when any number of the account is approximate.
     pub approximate: bool,
+    /// Equity at or below maintenance margin (cross and portfolio accounts), or an Aave health
+    /// factor below 1: the venue is liquidating it. No move to liquidation is given, and with
+    /// equity at or below zero no leverage or margin ratio either.
+    pub liquidated: bool,
     /// Explanations for tooltips.
     pub notes: Vec<String>,
 }
@@ -320,6 +328,10 @@ pub struct Totals {
     pub weakest_move_pct: Option<f64>,
     /// Positions whose liquidation price is within [`NEAR_LIQUIDATION_PCT`] of the mark.
     pub positions_near_liquidation: usize,
+    /// Positions already past their liquidation price (or in a liquidated account).
+    pub positions_liquidated: usize,
+    /// Accounts already at or below their maintenance margin (Aave: health factor below 1).
+    pub accounts_liquidated: usize,
 }
 
 /// Distance (percent of mark) within which a position counts as near liquidation.
@@ -354,6 +366,67 @@ pub struct MarginReport {
 }
 
 impl MarginReport {
+    /// Marks what is already liquidated, so no number of it reads as healthy: a position whose
+    /// mark is at or past its liquidation price; an account whose equity is at or below its
+    /// maintenance margin (venues with a margin ratio, not in isolated mode), whose Aave health
+    /// factor is below 1, or (isolated mode) one of whose positions is liquidated; and every
+    /// position of a liquidated cross account. Liquidated rows lose their distance and move to
+    /// liquidation; an account with equity at or below zero loses its leverage and margin ratio
+    /// (a reader could take them for healthy).
+    pub fn flag_liquidated(&mut self) {
+        for position in &mut self.positions {
+            position.liquidated = match (position.liquidation_price, position.side) {
+                (Some(lp), Side::Long) => position.mark_price <= lp,
+                (Some(lp), Side::Short) => position.mark_price >= lp,
+                (None, _) => false,
+            };
+        }
+        for account in &mut self.accounts {
+            let has_ratio = crate::engine::margin::spec(account.venue).ratio
+                != crate::venues::MarginRatio::None;
+            let by_margin = has_ratio
+                && account.margin_mode != MarginMode::Isolated
+                && account.equity_usd <= account.maintenance_margin_usd
+                && (account.maintenance_margin_usd > Decimal::ZERO
+                    || account.equity_usd < Decimal::ZERO);
+            let by_health = account.health_factor.is_some_and(|hf| hf < Decimal::ONE);
+            let by_position = account.margin_mode == MarginMode::Isolated
+                && self
+                    .positions
+                    .iter()
+                    .any(|p| p.account_index == account.index && p.liquidated);
+            account.liquidated = by_margin || by_health || by_position;
+            if account.liquidated {
+                account.liquidation_move_pct = None;
+                account.notes.push(if by_position {
+                    "A position is past its liquidation price: the venue is liquidating it."
+                        .to_owned()
+                } else {
+                    "Equity is at or below the maintenance margin: the venue is liquidating the \
+                     account."
+                        .to_owned()
+                });
+            }
+            if account.equity_usd <= Decimal::ZERO {
+                account.leverage = None;
+                account.margin_ratio = None;
+            }
+        }
+        for position in &mut self.positions {
+            let account_liquidated = self.accounts.iter().any(|a| {
+                a.index == position.account_index
+                    && a.liquidated
+                    && a.margin_mode != MarginMode::Isolated
+            });
+            position.liquidated |= account_liquidated
+                && !matches!(position.kind, PositionKind::Spot | PositionKind::Supply);
+            if position.liquidated {
+                position.distance_to_liquidation_pct = None;
+                position.distance_to_liquidation_sigma = None;
+            }
+        }
+    }
+
     /// Appends the per-account results of `later` (accounts after this report's), keeping
     /// file order and listing each assumption once.
     pub fn append(&mut self, later: MarginReport) {

@@ -108,6 +108,8 @@ pub struct PositionRiskLine {
     pub source: String,
     /// True when a formula is derived or a parameter is a stand-in.
     pub approximate: bool,
+    /// Past its liquidation price, or in a liquidated account: being liquidated.
+    pub liquidated: bool,
     /// How the numbers were computed.
     pub explanation: Vec<String>,
     /// Where the price came from and how old it is.
@@ -138,6 +140,10 @@ pub struct TotalsLine {
     pub weakest_move_pct: Option<f64>,
     /// Positions within 10 % of their liquidation price.
     pub positions_near_liquidation: usize,
+    /// Positions already past their liquidation price (or in a liquidated account).
+    pub positions_liquidated: usize,
+    /// Accounts at or below their maintenance margin (Aave: health factor below 1).
+    pub accounts_liquidated: usize,
 }
 
 /// Exposure to one underlying.
@@ -229,6 +235,9 @@ pub struct AccountReport {
     pub liquidation_move_pct: Option<f64>,
     /// True when any of the account's numbers is approximate.
     pub approximate: bool,
+    /// At or below its maintenance margin (Aave: health factor below 1; isolated: a position
+    /// past its liquidation price): being liquidated.
+    pub liquidated: bool,
     /// How the numbers were computed.
     pub explanation: Vec<String>,
 }
@@ -347,6 +356,7 @@ impl Report {
                     health_factor: risk.health_factor,
                     liquidation_move_pct: risk.liquidation_move_pct,
                     approximate: risk.approximate,
+                    liquidated: risk.liquidated,
                     explanation: risk.notes.clone(),
                     label: account.label.clone(),
                     venue: account.venue.file_name().to_owned(),
@@ -393,6 +403,8 @@ impl Report {
                 weakest_account: analysis.totals.weakest_account.clone(),
                 weakest_move_pct: analysis.totals.weakest_move_pct,
                 positions_near_liquidation: analysis.totals.positions_near_liquidation,
+                positions_liquidated: analysis.totals.positions_liquidated,
+                accounts_liquidated: analysis.totals.accounts_liquidated,
             },
             exposures: analysis
                 .exposures
@@ -497,6 +509,17 @@ impl Report {
     }
 }
 
+/// Why an account is shown as liquidated, in words.
+pub fn liquidated_reason(account: &AccountReport) -> &'static str {
+    if account.margin_mode == "isolated" {
+        "LIQUIDATED (a position is past its liquidation price)"
+    } else if account.health_factor.is_some() {
+        "LIQUIDATED (health factor below 1)"
+    } else {
+        "LIQUIDATED (equity at or below maintenance margin)"
+    }
+}
+
 /// The file name of a position kind, as the JSON writes it.
 pub fn kind_name(kind: PositionKind) -> &'static str {
     match kind {
@@ -523,7 +546,7 @@ impl Report {
         for account in &self.accounts {
             let _ = writeln!(
                 out,
-                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, {}, liquidated by a {} move",
+                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, {}, {}",
                 account.label,
                 if account.approximate { " ~" } else { "" },
                 money(account.equity_usd),
@@ -531,13 +554,24 @@ impl Report {
                 account
                     .margin_ratio
                     .map_or_else(|| NONE.to_owned(), ratio_pct),
-                leverage(account.leverage),
+                if account.equity_usd <= Decimal::ZERO {
+                    "none (equity ≤ 0)".to_owned()
+                } else {
+                    leverage(account.leverage)
+                },
                 account
                     .health_factor
                     .map_or_else(|| format!("HF {NONE}"), health),
-                account
-                    .liquidation_move_pct
-                    .map_or_else(|| NONE.to_owned(), signed_pct),
+                if account.liquidated {
+                    liquidated_reason(account).to_owned()
+                } else {
+                    format!(
+                        "liquidated by a {} move",
+                        account
+                            .liquidation_move_pct
+                            .map_or_else(|| NONE.to_owned(), signed_pct)
+                    )
+                },
             );
         }
         for p in &self.positions {
@@ -551,8 +585,12 @@ impl Report {
                 price(p.maintenance_margin, None),
                 p.margin_asset,
                 price_or_none(p.liquidation_price, p.price_tick),
-                p.distance_to_liquidation_pct
-                    .map_or_else(|| NONE.to_owned(), signed_pct_decimal),
+                if p.liquidated {
+                    "LIQUIDATED".to_owned()
+                } else {
+                    p.distance_to_liquidation_pct
+                        .map_or_else(|| NONE.to_owned(), signed_pct_decimal)
+                },
                 if p.approximate { " ~" } else { "" },
                 p.price
                     .as_ref()
@@ -570,9 +608,17 @@ impl Report {
             leverage(t.net_leverage),
             match (&t.weakest_account, t.weakest_move_pct) {
                 (Some(label), Some(m)) => format!("{label} at {}", signed_pct(m)),
+                _ if t.accounts_liquidated > 0 => "every other account is safe".to_owned(),
                 _ => "none can be liquidated".to_owned(),
             }
         );
+        if t.accounts_liquidated > 0 || t.positions_liquidated > 0 {
+            let _ = writeln!(
+                out,
+                "  LIQUIDATED: {} account(s), {} position(s) at or past their liquidation price",
+                t.accounts_liquidated, t.positions_liquidated
+            );
+        }
         for exposure in &self.exposures {
             let _ = writeln!(
                 out,
@@ -616,6 +662,7 @@ fn position_risk_line(risk: &PositionRisk, valued_at_ms: i64) -> PositionRiskLin
         tier: risk.tier.as_ref().map(ToString::to_string),
         source: risk.source.to_string(),
         approximate: risk.approximate,
+        liquidated: risk.liquidated,
         explanation: risk.explanation(),
         price: PriceLine::of(risk, valued_at_ms),
     }

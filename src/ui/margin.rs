@@ -180,6 +180,7 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
             "Weakest account",
             match (&totals.weakest_account, totals.weakest_move_pct) {
                 (Some(label), Some(pct)) => format!("{label}: {}", signed_pct(pct)),
+                _ if totals.accounts_liquidated > 0 => "others: none liquidatable".to_owned(),
                 _ => "none liquidatable".to_owned(),
             },
             Some(weakest_color),
@@ -193,6 +194,20 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
             (totals.positions_near_liquidation > 0).then(|| theme::error_color(ui)),
             "Positions whose liquidation price is within 10 % of the mark.",
         );
+        if totals.accounts_liquidated > 0 || totals.positions_liquidated > 0 {
+            card(
+                ui,
+                "LIQUIDATED",
+                format!(
+                    "{} accounts, {} positions",
+                    totals.accounts_liquidated, totals.positions_liquidated
+                ),
+                Some(theme::error_color(ui)),
+                "Accounts at or below their maintenance margin (Aave: health factor below 1) and \
+                 positions at or past their liquidation price: the venue is liquidating them \
+                 now. Their moves and distances to liquidation are not shown.",
+            );
+        }
     });
 }
 
@@ -350,18 +365,24 @@ fn account_row(
         "Maintenance margin as a share of equity (Aave: 1 / health factor). 100 % is \
          liquidation. Colour: red within 10 % of a liquidating move, amber within 25 %.",
     );
-    right(ui, leverage(account.leverage))
+    let leverage_text = if account.equity_usd <= Decimal::ZERO {
+        "no equity".to_owned()
+    } else {
+        leverage(account.leverage)
+    };
+    right(ui, leverage_text)
         .on_hover_text("Gross notional of the account's positions over its equity.");
-    right(
-        ui,
-        RichText::new(
+    let (move_text, move_color) = if account.liquidated {
+        ("LIQUIDATED".to_owned(), theme::error_color(ui))
+    } else {
+        (
             account
                 .liquidation_move_pct
                 .map_or_else(|| "none".to_owned(), signed_pct),
+            color,
         )
-        .color(color),
-    )
-    .on_hover_text(
+    };
+    right(ui, RichText::new(move_text).strong().color(move_color)).on_hover_text(
         "The uniform move of every underlying that brings the account to its venue's \
          liquidation threshold, tier changes included.",
     );
@@ -471,11 +492,18 @@ fn position_row(
     .on_hover_text("Initial margin: notional / leverage, or the isolated margin.");
     let distance = position.distance_to_liquidation_pct.map(to_f64);
     let color = distance_color(ui, distance);
+    let color = if position.liquidated {
+        theme::error_color(ui)
+    } else {
+        color
+    };
     ui.label(
-        RichText::new(position.liquidation_price.map_or_else(
-            || "no liquidation".to_owned(),
-            |lp| format!("liq {}", price(lp)),
-        ))
+        RichText::new(match (position.liquidated, position.liquidation_price) {
+            (true, Some(lp)) => format!("LIQUIDATED at liq {}", price(lp)),
+            (true, None) => "LIQUIDATED".to_owned(),
+            (false, Some(lp)) => format!("liq {}", price(lp)),
+            (false, None) => "no liquidation".to_owned(),
+        })
         .color(color),
     )
     .on_hover_text(&hover);

@@ -313,6 +313,7 @@ pub fn analyze(
             entry_price: None,
             mark_price: line.price,
             price_tick: None,
+            liquidated: false,
             notional_usd: notional,
             margin_asset: "USD".into(),
             initial_margin: match (line.borrowed, line.reserve) {
@@ -370,6 +371,7 @@ pub fn analyze(
         available_borrows_usd: Some((weighted_ltv - debt).max(Decimal::ZERO)),
         liquidation_move_pct,
         approximate: false,
+        liquidated: false,
         notes,
     }
 }

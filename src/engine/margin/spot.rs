@@ -81,6 +81,7 @@ pub fn analyze(
             entry_price: spot.cost_basis_usd,
             mark_price: price,
             price_tick: None,
+            liquidated: false,
             notional_usd: value.abs(),
             margin_asset: usd.clone(),
             initial_margin: Decimal::ZERO,
@@ -122,6 +123,7 @@ pub fn analyze(
         available_borrows_usd: None,
         liquidation_move_pct: None,
         approximate: false,
+        liquidated: false,
         notes: vec!["A spot wallet cannot be liquidated.".to_owned()],
     }
 }

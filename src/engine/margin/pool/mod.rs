@@ -194,6 +194,7 @@ pub fn analyze_derivatives<'a>(
         available_borrows_usd: None,
         liquidation_move_pct,
         approximate,
+        liquidated: false,
         notes,
     }
 }
