@@ -841,3 +841,58 @@ fn an_account_past_its_maintenance_margin_is_liquidated_not_a_move_away() {
     assert!(report.accounts[0].liquidated);
     assert_eq!(report.accounts[0].liquidation_move_pct, None);
 }
+
+/// One usage figure for every venue: maintenance margin ÷ equity. On the leveraged-long
+/// sample: OKX's own ratio is equity ÷ MM, so usage × ratio = 1; Aave's usage is 1 / HF;
+/// the isolated Hyperliquid account's usage is its worst position's, named, and that
+/// position's is MM ÷ (isolated margin + uPnL).
+#[test]
+fn maintenance_usage_is_one_definition_at_every_venue() {
+    let text = std::fs::read_to_string("portfolios/leveraged-long.ron").unwrap();
+    let p = parse_portfolio(&text).unwrap();
+    let report = analyze_with_file_prices(&p);
+    let account = |label: &str| report.accounts.iter().find(|a| a.label == label).unwrap();
+    for a in &report.accounts {
+        let usage = a
+            .maintenance_usage
+            .expect("every sample account has equity");
+        assert!(
+            usage >= Decimal::ZERO && usage < Decimal::ONE,
+            "{}: {usage}",
+            a.label
+        );
+    }
+    let okx = account("OKX swap");
+    let product = okx.maintenance_usage.unwrap() * okx.margin_ratio.unwrap();
+    assert!(
+        (product - Decimal::ONE).abs() < dec!(0.0000001),
+        "{product}"
+    );
+    let binance = account("Binance cross");
+    assert_eq!(
+        binance.maintenance_usage, binance.margin_ratio,
+        "MM ÷ margin balance"
+    );
+    assert_eq!(
+        binance.maintenance_usage,
+        binance
+            .maintenance_margin_usd
+            .checked_div(binance.equity_usd)
+    );
+    let aave = account("Aave loop");
+    assert_eq!(
+        aave.maintenance_usage,
+        Decimal::ONE.checked_div(aave.health_factor.unwrap())
+    );
+    let hl = account("Hyperliquid SOL");
+    assert_eq!(hl.maintenance_usage_of.as_deref(), Some("SOL"));
+    let sol = position(&report, "SOL");
+    assert_eq!(hl.maintenance_usage, sol.maintenance_usage);
+    let isolated_margin = sol.initial_margin;
+    assert_eq!(
+        sol.maintenance_usage,
+        sol.maintenance_margin
+            .checked_div(isolated_margin + sol.unrealized_pnl),
+        "MM ÷ (isolated margin + uPnL)"
+    );
+}

@@ -491,9 +491,10 @@ fn the_margin_panel_shouts_a_liquidated_account() {
         harness.query_by_label("1 accounts, 1 positions").is_some(),
         "and a card"
     );
-    assert!(
-        harness.query_by_label("no equity").is_some(),
-        "no leverage number"
+    assert_eq!(
+        harness.query_all_by_label("no equity").count(),
+        2,
+        "no usage and no leverage number"
     );
     assert!(harness.query_by_label_contains("liquidated by").is_none());
 }

@@ -56,6 +56,10 @@ pub struct PositionRisk {
     /// above it), or the position's account is liquidated: the venue has taken it over, so no
     /// distance is given.
     pub liquidated: bool,
+    /// Maintenance margin ÷ equity of the margin pool the position is in (its own pool when
+    /// isolated; Aave: 1 / health factor): one comparable figure for every venue, 100 % is
+    /// liquidation. `None` when equity is at or below zero.
+    pub maintenance_usage: Option<Decimal>,
     /// The instrument's price tick when the venue's rules give one (from its [`VenueSpec`]);
     /// prices are shown to it.
     ///
@@ -273,6 +277,12 @@ pub struct AccountRisk {
     /// factor below 1: the venue is liquidating it. No move to liquidation is given, and with
     /// equity at or below zero no leverage or margin ratio either.
     pub liquidated: bool,
+    /// Maintenance margin ÷ equity (Aave: 1 / health factor; isolated: the worst position's,
+    /// named in `maintenance_usage_of`): 100 % is liquidation, comparable across venues, unlike
+    /// `margin_ratio`. `None` when equity is at or below zero.
+    pub maintenance_usage: Option<Decimal>,
+    /// Isolated accounts: the position whose usage `maintenance_usage` is.
+    pub maintenance_usage_of: Option<String>,
     /// Explanations for tooltips.
     pub notes: Vec<String>,
 }

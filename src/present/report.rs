@@ -110,6 +110,10 @@ pub struct PositionRiskLine {
     pub approximate: bool,
     /// Past its liquidation price, or in a liquidated account: being liquidated.
     pub liquidated: bool,
+    /// Maintenance margin ÷ equity of its margin pool (100 % = liquidation), comparable
+    /// across venues; null when equity is at or below zero.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub maintenance_usage: Option<Decimal>,
     /// How the numbers were computed.
     pub explanation: Vec<String>,
     /// Where the price came from and how old it is.
@@ -238,6 +242,15 @@ pub struct AccountReport {
     /// At or below its maintenance margin (Aave: health factor below 1; isolated: a position
     /// past its liquidation price): being liquidated.
     pub liquidated: bool,
+    /// Maintenance margin ÷ equity (Aave: 1 / health factor; isolated: the worst position's),
+    /// 100 % = liquidation, the same definition at every venue; null when equity ≤ 0.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub maintenance_usage: Option<Decimal>,
+    /// Isolated accounts: the symbol whose usage `maintenance_usage` is.
+    pub maintenance_usage_of: Option<String>,
+    /// Which way the venue's own `margin_ratio` gets worse: `higher_is_worse`,
+    /// `lower_is_worse` (OKX: equity ÷ MM), or null when the venue has none.
+    pub margin_ratio_direction: Option<&'static str>,
     /// How the numbers were computed.
     pub explanation: Vec<String>,
 }
@@ -357,6 +370,15 @@ impl Report {
                     liquidation_move_pct: risk.liquidation_move_pct,
                     approximate: risk.approximate,
                     liquidated: risk.liquidated,
+                    maintenance_usage: risk.maintenance_usage,
+                    maintenance_usage_of: risk.maintenance_usage_of.clone(),
+                    margin_ratio_direction: match crate::engine::margin::spec(account.venue).ratio {
+                        crate::venues::MarginRatio::MaintenanceOverEquity => {
+                            Some("higher_is_worse")
+                        }
+                        crate::venues::MarginRatio::EquityOverMaintenance => Some("lower_is_worse"),
+                        crate::venues::MarginRatio::None => None,
+                    },
                     explanation: risk.notes.clone(),
                     label: account.label.clone(),
                     venue: account.venue.file_name().to_owned(),
@@ -546,11 +568,16 @@ impl Report {
         for account in &self.accounts {
             let _ = writeln!(
                 out,
-                "  {}{}: equity {} USD, MM {} USD, margin ratio {}, leverage {}, {}, {}",
+                "  {}{}: equity {} USD, MM {} USD, MM usage {}, venue margin ratio {}, leverage {}, {}, {}",
                 account.label,
                 if account.approximate { " ~" } else { "" },
                 money(account.equity_usd),
                 money(account.maintenance_margin_usd),
+                match (&account.maintenance_usage, &account.maintenance_usage_of) {
+                    (Some(usage), Some(of)) => format!("{} ({of})", ratio_pct(*usage)),
+                    (Some(usage), None) => ratio_pct(*usage),
+                    (None, _) => "none (equity ≤ 0)".to_owned(),
+                },
                 account
                     .margin_ratio
                     .map_or_else(|| NONE.to_owned(), ratio_pct),
@@ -663,6 +690,7 @@ fn position_risk_line(risk: &PositionRisk, valued_at_ms: i64) -> PositionRiskLin
         source: risk.source.to_string(),
         approximate: risk.approximate,
         liquidated: risk.liquidated,
+        maintenance_usage: risk.maintenance_usage,
         explanation: risk.explanation(),
         price: PriceLine::of(risk, valued_at_ms),
     }

@@ -36,6 +36,8 @@ pub enum SortColumn {
     Equity,
     /// Maintenance margin in USD.
     Maintenance,
+    /// Maintenance usage (MM ÷ equity), highest first.
+    Usage,
     /// Leverage.
     Leverage,
     /// Liquidation move (smallest first).
@@ -87,6 +89,15 @@ fn distance_color(ui: &egui::Ui, distance_pct: Option<f64>) -> Color32 {
         Some(d) if d <= 25.0 => theme::AMBER,
         Some(_) => theme::GREEN,
         None => ui.visuals().weak_text_color(),
+    }
+}
+
+/// Colour for a maintenance usage: red from 80 % (or no equity), amber from 50 %.
+fn usage_color(ui: &egui::Ui, usage: Option<Decimal>) -> Color32 {
+    match usage.map(to_f64) {
+        Some(u) if u < 0.5 => theme::GREEN,
+        Some(u) if u < 0.8 => theme::AMBER,
+        _ => theme::error_color(ui),
     }
 }
 
@@ -216,6 +227,8 @@ fn sorted_accounts<'a>(report: &'a MarginReport, view: &MarginView) -> Vec<&'a A
     let key_f64 = |a: &AccountRisk| match view.sort {
         SortColumn::Equity => to_f64(a.equity_usd),
         SortColumn::Maintenance => to_f64(a.maintenance_margin_usd),
+        // No usage (equity ≤ 0) sorts as the worst.
+        SortColumn::Usage => -a.maintenance_usage.map_or(f64::INFINITY, to_f64),
         SortColumn::Leverage => a.leverage.map_or(0.0, to_f64),
         SortColumn::Move => a.liquidation_move_pct.map_or(f64::INFINITY, f64::abs),
         SortColumn::File | SortColumn::Account => 0.0,
@@ -274,7 +287,7 @@ fn accounts_table(
             ui.label(RichText::new("Venue").strong());
             header(ui, view, "Equity USD", SortColumn::Equity);
             header(ui, view, "Maint. USD", SortColumn::Maintenance);
-            ui.label(RichText::new("Margin ratio").strong());
+            header(ui, view, "MM usage", SortColumn::Usage);
             ui.label(RichText::new("Usage").strong());
             header(ui, view, "Leverage", SortColumn::Leverage);
             header(ui, view, "Liq. move", SortColumn::Move);
@@ -340,21 +353,27 @@ fn account_row(
     ));
     right(ui, money(account.maintenance_margin_usd))
         .on_hover_text("Sum of the positions' maintenance margins, in USD.");
-    let ratio_text = match (account.margin_ratio, account.health_factor) {
+    let usage_text = match (&account.maintenance_usage, &account.maintenance_usage_of) {
+        (Some(usage), Some(of)) => format!("{} ({of})", fmt::ratio_pct(*usage)),
+        (Some(usage), None) => fmt::ratio_pct(*usage),
+        (None, _) => "no equity".to_owned(),
+    };
+    let venue_ratio = match (account.margin_ratio, account.health_factor) {
         (Some(ratio), _) => fmt::ratio_pct(ratio),
         (None, Some(hf)) => fmt::health(hf),
         (None, None) => NONE.to_owned(),
     };
-    right(ui, ratio_text).on_hover_text(account.margin_ratio_definition);
-    let usage = match (account.health_factor, account.margin_ratio) {
-        (Some(hf), _) => Decimal::ONE.checked_div(hf),
-        (None, _) => account
-            .maintenance_margin_usd
-            .checked_div(account.equity_usd),
-    }
-    .map_or(0.0, to_f64)
-    .clamp(0.0, 1.0);
-    let color = distance_color(ui, account.liquidation_move_pct);
+    right(ui, usage_text).on_hover_text(format!(
+        "Maintenance margin ÷ equity: 100 % is liquidation, the same measure at every venue \
+         (Aave: 1 / health factor; isolated: the worst position's).\nThe venue's own figure: \
+         {venue_ratio} ({}).",
+        account.margin_ratio_definition
+    ));
+    let usage = account
+        .maintenance_usage
+        .map_or(1.0, to_f64)
+        .clamp(0.0, 1.0);
+    let color = usage_color(ui, account.maintenance_usage);
     ui.add(
         egui::ProgressBar::new(usage as f32)
             .desired_width(90.0)
@@ -363,8 +382,9 @@ fn account_row(
     )
     .on_hover_text(
         "Maintenance margin as a share of equity (Aave: 1 / health factor). 100 % is \
-         liquidation. Colour: red within 10 % of a liquidating move, amber within 25 %.",
+         liquidation. Colour: red from 80 %, amber from 50 %.",
     );
+    let color = distance_color(ui, account.liquidation_move_pct);
     let leverage_text = if account.equity_usd <= Decimal::ZERO {
         "no equity".to_owned()
     } else {

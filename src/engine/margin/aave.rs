@@ -179,6 +179,12 @@ pub fn analyze(
         .sum();
     let collateral_lt: Decimal = weighted.iter().map(|(v, lt)| v * lt).sum();
     let hf = health_factor(&weighted, debt);
+    // Aave's comparable usage: 1 / HF = debt ÷ Σ collateral × LT (100 % = liquidation);
+    // no debt, no usage.
+    let usage = match hf {
+        Some(hf) => Decimal::ONE.checked_div(hf),
+        None => Some(Decimal::ZERO),
+    };
     let maintenance: Decimal = weighted.iter().map(|(v, lt)| v * (Decimal::ONE - lt)).sum();
     let initial: Decimal = lines
         .iter()
@@ -314,6 +320,7 @@ pub fn analyze(
             mark_price: line.price,
             price_tick: None,
             liquidated: false,
+            maintenance_usage: usage,
             notional_usd: notional,
             margin_asset: "USD".into(),
             initial_margin: match (line.borrowed, line.reserve) {
@@ -372,6 +379,8 @@ pub fn analyze(
         liquidation_move_pct,
         approximate: false,
         liquidated: false,
+        maintenance_usage: usage,
+        maintenance_usage_of: None,
         notes,
     }
 }

@@ -82,6 +82,7 @@ pub fn analyze(
             mark_price: price,
             price_tick: None,
             liquidated: false,
+            maintenance_usage: Some(Decimal::ZERO),
             notional_usd: value.abs(),
             margin_asset: usd.clone(),
             initial_margin: Decimal::ZERO,
@@ -124,6 +125,8 @@ pub fn analyze(
         liquidation_move_pct: None,
         approximate: false,
         liquidated: false,
+        maintenance_usage: (equity > Decimal::ZERO).then_some(Decimal::ZERO),
+        maintenance_usage_of: None,
         notes: vec!["A spot wallet cannot be liquidated.".to_owned()],
     }
 }

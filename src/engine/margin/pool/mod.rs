@@ -172,6 +172,17 @@ pub fn analyze_derivatives<'a>(
         );
     }
     let (wallet_asset, wallet_balance) = rows::wallet_of(&pools, funded.collateral_usd);
+    // Isolated: the account is as close to liquidation as its worst position.
+    let worst_usage = if isolated_mode {
+        report
+            .positions
+            .iter()
+            .filter(|p| p.account_index == index)
+            .filter_map(|p| Some((p.maintenance_usage?, p.symbol.to_string())))
+            .max_by(|a, b| a.0.cmp(&b.0))
+    } else {
+        None
+    };
     let liquidation_move_pct = priced
         .moves
         .into_iter()
@@ -195,6 +206,14 @@ pub fn analyze_derivatives<'a>(
         liquidation_move_pct,
         approximate,
         liquidated: false,
+        maintenance_usage: if isolated_mode {
+            worst_usage.as_ref().map(|(usage, _)| *usage)
+        } else if priced.equity_usd > Decimal::ZERO {
+            priced.mm_usd.checked_div(priced.equity_usd)
+        } else {
+            None
+        },
+        maintenance_usage_of: worst_usage.map(|(_, symbol)| symbol),
         notes,
     }
 }

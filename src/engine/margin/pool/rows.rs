@@ -76,6 +76,11 @@ pub(super) fn price(
         let total_mm: Decimal = at_marks.iter().map(|m| m.mm).sum::<Decimal>() + fixed_mm;
         let base = pool.wallet + pool.moving + fixed_value;
         let equity = base + total_upnl;
+        let usage = if equity > Decimal::ZERO {
+            total_mm.checked_div(equity)
+        } else {
+            None
+        };
         let mut pool_im = fixed_im;
         // A pool of one leg and nothing else that moves: its uniform move is the leg's own
         // distance to liquidation, known exactly, so the numeric search is skipped.
@@ -189,6 +194,7 @@ pub(super) fn price(
                 mark_price: mark,
                 price_tick: instrument.tick,
                 liquidated: false,
+                maintenance_usage: usage,
                 notional_usd,
                 margin_asset: Arc::clone(&pool.asset),
                 initial_margin,
@@ -227,6 +233,7 @@ pub(super) fn price(
                 mark_price: item.mark_price_usd,
                 price_tick: None,
                 liquidated: false,
+                maintenance_usage: usage,
                 notional_usd: item.notional_usd,
                 margin_asset: Arc::clone(&pool.asset),
                 initial_margin: item.initial_margin,
