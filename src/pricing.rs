@@ -16,7 +16,7 @@
 //! No clock is read here: the valuation time is an argument.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rust_decimal::Decimal;
 
@@ -52,6 +52,25 @@ pub fn bundled_daily_vols() -> &'static BTreeMap<String, f64> {
             .collect()
     });
     &VOLS
+}
+
+/// Every bundled coin's daily closes, oldest first, as `f64` (statistics only; computed once).
+pub fn bundled_daily_closes() -> &'static BTreeMap<String, Arc<[f64]>> {
+    use rust_decimal::prelude::ToPrimitive;
+    static CLOSES: LazyLock<BTreeMap<String, Arc<[f64]>>> = LazyLock::new(|| {
+        bundle::assets()
+            .filter_map(|asset| {
+                let series = bundle::series(asset, crate::market::Interval::Day1)?;
+                let closes: Arc<[f64]> = series
+                    .candles
+                    .iter()
+                    .filter_map(|c| c.close.to_f64())
+                    .collect();
+                Some((asset.to_owned(), closes))
+            })
+            .collect()
+    });
+    &CLOSES
 }
 
 /// Prices `portfolio` (or nothing but the board, when `None`) from `board` at
@@ -114,6 +133,8 @@ pub fn price(
         }
     }
     snapshot.daily_vol.clone_from(bundled_daily_vols());
+    snapshot.daily_closes.clone_from(bundled_daily_closes());
+    snapshot.history_source = Some(format!("bundled daily closes to {}", bundle::AS_OF));
     let mut assumptions = Vec::new();
     if usdt_converted {
         assumptions.push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());

@@ -232,3 +232,27 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
         assert_ne!(output.status.code(), Some(101), "{args:?}");
     }
 }
+
+#[test]
+fn the_basis_trade_sample_shows_the_hedged_book_warning() {
+    let output = riskdeck(&[
+        "report",
+        "portfolios/basis-trade.ron",
+        "--offline",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("Hedged book") && w.contains("\"Binance perps\"")),
+        "{warnings:?}"
+    );
+}

@@ -557,7 +557,15 @@ fn hedged_book_warns_when_one_leg_is_close() {
             positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "-10", entry_price: "100000", leverage: "10")])"#,
         &[("BTC", "100000"), ("USDT", "1")],
     );
-    let report = analyze_with_file_prices(&p);
+    // A history in which BTC rose 20 % (100 → 120) and, later, 12 % (120 → 134.4) within
+    // 30 days: both further than the short's +9.4 % liquidating move.
+    let mut closes = vec![100.0, 120.0];
+    closes.extend(std::iter::repeat_n(120.0, 40));
+    closes.push(134.4);
+    let mut market = riskdeck::engine::MarketSnapshot::from_overrides(&p);
+    market.daily_closes.insert("BTC".into(), closes.into());
+    market.history_source = Some("test closes".into());
+    let report = riskdeck::engine::analyze(&p, &market, library());
     assert_eq!(report.exposures[0].net_size, Decimal::ZERO);
     assert_eq!(report.totals.weakest_account.as_deref(), Some("short"));
     // Short 10 BTC, notional 1M (tier 3: 0.65 %, cum 950) with 100,000 USDT:
@@ -565,7 +573,19 @@ fn hedged_book_warns_when_one_leg_is_close() {
     let lp = position(&report, "BTCUSDT").liquidation_price.unwrap();
     assert_eq!(lp, dec!(1100950) / dec!(10.065));
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("\"short\""));
+    let warning = &report.warnings[0];
+    assert!(warning.contains("\"short\""), "{warning}");
+    assert!(warning.contains("+9.4 % move"), "{warning}");
+    assert!(
+        warning.contains("2 times in the test closes (largest +20.0 %)"),
+        "{warning}"
+    );
+    // A history whose largest 30-day rise is 5 %: the leg is safe against it, no warning.
+    let mut calm = market.clone();
+    calm.daily_closes
+        .insert("BTC".into(), vec![100.0, 105.0, 100.0].into());
+    let report = riskdeck::engine::analyze(&p, &calm, library());
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }
 
 #[test]

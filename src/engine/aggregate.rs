@@ -15,8 +15,8 @@ use crate::model::{Portfolio, Position, Settlement, Venue};
 
 /// Below this share of net to gross notional a book counts as hedged.
 const HEDGED_NET_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
-/// A liquidation move at or below this size (percent) counts as modest for a hedged book.
-const MODEST_MOVE_PCT: f64 = 25.0;
+/// The window the hedged-book warning looks at: the largest move within this many days.
+const HEDGE_WINDOW_DAYS: usize = 30;
 
 /// Signed coin delta of a priced position, or `None` when it is not known (options).
 ///
@@ -223,23 +223,73 @@ pub fn aggregate(
         .count();
     totals.positions_liquidated = report.positions.iter().filter(|p| p.liquidated).count();
     totals.accounts_liquidated = report.accounts.iter().filter(|a| a.liquidated).count();
-    if let (Some((account, weakest_move)), Some(share)) = (
-        weakest,
-        totals
-            .net_notional_usd
-            .checked_div(totals.gross_notional_usd),
-    ) && share < HEDGED_NET_SHARE
-        && weakest_move.abs() <= MODEST_MOVE_PCT
-    {
-        report.warnings.push(format!(
-            "Hedged book, separate margin: net exposure is only {:.0} % of gross, yet \"{}\" \
-             ({}) is liquidated by a {:+.1} % move of every underlying. Each venue margins its \
-             own leg; move collateral there or cut that leg's size.",
-            (share * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0),
-            account.label,
-            account.venue.display_name(),
-            weakest_move
-        ));
-    }
+    hedged_book_warnings(&exposures, market, report);
     report.exposures = exposures;
+}
+
+/// The hidden risk of a hedged book: an underlying whose net exposure is under 25 % of its
+/// gross looks safe in total, but each venue margins its own leg. When an account holding it
+/// is liquidated by a move no larger than the largest the underlying made within 30 days of
+/// its history, warn, naming the account, the move, and how many times the underlying moved
+/// further within 30 days (once per account).
+fn hedged_book_warnings(
+    exposures: &[Exposure],
+    market: &MarketSnapshot,
+    report: &mut MarginReport,
+) {
+    let mut warned: Vec<&str> = Vec::new();
+    let mut lines = Vec::new();
+    for exposure in exposures {
+        let Some(share) = exposure
+            .net_notional_usd
+            .abs()
+            .checked_div(exposure.gross_notional_usd)
+        else {
+            continue;
+        };
+        let Some(closes) = market.daily_closes.get(&exposure.underlying) else {
+            continue;
+        };
+        if share >= HEDGED_NET_SHARE {
+            continue;
+        }
+        for holder in &exposure.by_account {
+            let Some(account) = report
+                .accounts
+                .iter()
+                .find(|a| a.label == holder.account && !a.liquidated)
+            else {
+                continue;
+            };
+            let Some(move_pct) = account.liquidation_move_pct else {
+                continue;
+            };
+            let Some(largest) =
+                super::history::largest_move_pct(closes, HEDGE_WINDOW_DAYS, move_pct > 0.0)
+            else {
+                continue;
+            };
+            if move_pct.abs() > largest.abs() || warned.contains(&account.label.as_str()) {
+                continue;
+            }
+            warned.push(account.label.as_str());
+            let times = super::history::times_moved_beyond(closes, HEDGE_WINDOW_DAYS, move_pct);
+            lines.push(format!(
+                "Hedged book, separate margin: {underlying} net exposure is only {share:.0} % of \
+                 gross, yet \"{label}\" ({venue}) is liquidated by a {move_pct:+.1} % move of \
+                 every underlying. {underlying} moved that far or further within {HEDGE_WINDOW_DAYS} \
+                 days {times} times in the {source} (largest {largest:+.1} %). Each venue margins \
+                 its own leg: move collateral there or cut that leg's size.",
+                underlying = exposure.underlying,
+                share = (share * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0),
+                label = account.label,
+                venue = account.venue.display_name(),
+                source = market
+                    .history_source
+                    .as_deref()
+                    .unwrap_or("price history"),
+            ));
+        }
+    }
+    report.warnings.extend(lines);
 }

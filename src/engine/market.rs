@@ -61,6 +61,11 @@ pub struct MarketSnapshot {
     /// Option deltas per unit of the underlying, as a venue publishes them, with the venue's
     /// name for the assumption line.
     pub option_delta: BTreeMap<InstrumentKey, (Decimal, &'static str)>,
+    /// Daily closes per underlying, oldest first, for history statistics (the hedged-book
+    /// warning); `history_source` says where they come from.
+    pub daily_closes: BTreeMap<String, Arc<[f64]>>,
+    /// Where `daily_closes` come from and what they span, for the warnings that cite them.
+    pub history_source: Option<String>,
 }
 
 impl MarketSnapshot {

@@ -7,6 +7,7 @@
 //! are `f64`.
 
 pub mod aggregate;
+pub mod history;
 pub mod margin;
 pub mod market;
 pub mod result;
