@@ -764,3 +764,68 @@ fn a_blocked_venue_s_contract_takes_the_mark_of_the_same_contract_elsewhere() {
         "a blocked venue is asked once"
     );
 }
+
+#[test]
+fn impossible_prices_are_refused_and_the_next_source_is_used() {
+    let now = riskdeck::market::fetch::now_ms();
+    let premium = |symbol: &str, mark: &str, time: i64| {
+        format!(
+            r#"{{"symbol":"{symbol}","markPrice":"{mark}","indexPrice":"{mark}","lastFundingRate":"0.0001","time":{time}}}"#
+        )
+    };
+    let server = MockServer::start(vec![
+        // A zero mark, and a mark stamped an hour in the future.
+        (
+            "/fapi/v1/premiumIndex?symbol=BTCUSDT",
+            vec![Reply::ok(premium("BTCUSDT", "0", now))],
+        ),
+        (
+            "/fapi/v1/premiumIndex?symbol=ETHUSDT",
+            vec![Reply::ok(premium("ETHUSDT", "3850.25", now + 3_600_000))],
+        ),
+        // Bybit lists BTCUSDT with a real mark: it stands in.
+        (
+            "/v5/market/tickers?category=linear&symbol=BTCUSDT",
+            vec![Reply::ok(format!(
+                r#"{{"retCode":0,"retMsg":"OK","result":{{"category":"linear","list":[{{"symbol":"BTCUSDT","lastPrice":"109655","markPrice":"109650.5","indexPrice":"109660","fundingRate":"0.0001"}}]}},"time":{now}}}"#
+            ))],
+        ),
+    ]);
+    let cache = tempfile::tempdir().unwrap();
+    let json = prices_json_cached(&server, &["portfolios/leveraged-long.ron"], cache.path());
+    let btc = entry_at(&json, "BTCUSDT", "BinanceUsdm");
+    assert_eq!(btc["price"], serde_json::json!(109650.5), "{btc:#}");
+    assert_eq!(btc["source"], "bybit");
+    let eth = entry_at(&json, "ETHUSDT", "BinanceUsdm");
+    assert_ne!(
+        eth["price"],
+        serde_json::json!(3850.25),
+        "the future-stamped mark is refused"
+    );
+    let refused: Vec<&serde_json::Value> = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "impossible_price")
+        .collect();
+    // BTCUSDT and ETHUSDT at Binance; OKX's BTC-USDT-SWAP, asked at Binance as a stand-in,
+    // meets the same zero mark.
+    let says = |text: &str| {
+        refused
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains(text))
+    };
+    assert!(says("BTCUSDT at Binance USDS-M: price 0 is not positive"));
+    assert!(says("ETHUSDT at Binance USDS-M: venue time"));
+    assert_eq!(
+        refused.len(),
+        3,
+        "one error per instrument: {:#}",
+        json["errors"]
+    );
+    // Neither refused value reached the cache.
+    let cached =
+        std::fs::read_to_string(riskdeck::market::cache::prices_path(cache.path())).unwrap();
+    assert!(!cached.contains("3850.25"), "{cached}");
+    assert!(!cached.contains("\"price\":\"0\""), "{cached}");
+}

@@ -89,9 +89,19 @@ pub fn load(path: &Path) -> Cached {
             ),
         );
     }
+    let saved_at_ms = file.saved_at_ms;
     let entries = file
         .prices
         .into_iter()
+        // A cache written by an older build may hold what a venue should never have sent.
+        .filter(|c| {
+            super::board::merge::impossible(
+                c.price,
+                c.venue_time_ms,
+                c.fetched_at_ms.min(saved_at_ms),
+            )
+            .is_none()
+        })
         .map(|c| Entry {
             key: match c.venue {
                 Some(venue) => InstrumentKey::contract(venue, &c.instrument),

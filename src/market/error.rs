@@ -48,7 +48,14 @@ pub enum ErrorKind {
     UnknownInstrument,
     /// The source is switched off (offline mode, or no network allowed).
     Offline,
+    /// A price no market can have: zero or negative, or stamped more than
+    /// [`MAX_FUTURE_SKEW_MS`] after it was received. The next source is asked instead.
+    ImpossiblePrice,
 }
+
+/// How far ahead of our clock a venue's timestamp may be before the price is refused (clocks
+/// differ by seconds, not minutes): 5 minutes.
+pub const MAX_FUTURE_SKEW_MS: i64 = 300_000;
 
 impl ErrorKind {
     /// A short snake_case name for JSON (`rate_limited`, `region_blocked`, …).
@@ -66,6 +73,7 @@ impl ErrorKind {
             Self::TooLarge { .. } => "too_large",
             Self::UnknownInstrument => "unknown_instrument",
             Self::Offline => "offline",
+            Self::ImpossiblePrice => "impossible_price",
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::{Board, Entry, Wanted};
 use crate::market::bundle;
 use crate::market::cache::Cached;
+use crate::market::error::{ErrorKind, FetchError, MAX_FUTURE_SKEW_MS};
 use crate::market::fetch::Outcome;
 use crate::market::types::PriceKind;
 use crate::model::InstrumentKey;
@@ -104,6 +105,25 @@ fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
     }
 }
 
+/// Why a price received at `received_ms` cannot be a market price, if it cannot: zero or
+/// negative, or a venue time more than five minutes after it was received.
+pub fn impossible(
+    value: rust_decimal::Decimal,
+    venue_time_ms: Option<i64>,
+    received_ms: i64,
+) -> Option<String> {
+    if value <= rust_decimal::Decimal::ZERO {
+        return Some(format!("price {value} is not positive"));
+    }
+    match venue_time_ms {
+        Some(t) if t.saturating_sub(received_ms) > MAX_FUTURE_SKEW_MS => Some(format!(
+            "venue time {} s ahead of the time it was received",
+            t.saturating_sub(received_ms) / 1000
+        )),
+        _ => None,
+    }
+}
+
 /// Adds a round's answers to the board: for each wanted instrument, the best kind of price
 /// (mark, then last, mid, oracle, index, reference), first answer wins. Answers are matched
 /// by key, so a venue's `BTCUSDT` fills only that venue's contract.
@@ -127,9 +147,24 @@ pub fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
     };
     let mut prices = outcome.snapshot.prices;
     prices.sort_by_key(|p| rank(p.kind));
+    let mut refused: BTreeSet<InstrumentKey> = BTreeSet::new();
     for price in prices {
         let key = price.key();
         if !keys.contains(&key) || board.get(&key).is_some() {
+            continue;
+        }
+        if let Some(why) = impossible(price.value, price.venue_time_ms, price.fetched_at_ms) {
+            // Refused: never on the board, never cached; a later source or round may price it.
+            // One error per instrument and round (a venue's mark and index share the flaw).
+            if !refused.insert(key.clone()) {
+                continue;
+            }
+            board.errors.push(FetchError {
+                source: price.source,
+                endpoint: "",
+                kind: ErrorKind::ImpossiblePrice,
+                message: format!("{key}: {why}"),
+            });
             continue;
         }
         board.entries.push(Entry {
