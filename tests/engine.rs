@@ -916,3 +916,46 @@ fn maintenance_usage_is_one_definition_at_every_venue() {
         "MM ÷ (isolated margin + uPnL)"
     );
 }
+
+/// 50,000 of isolated margin on a 1,000 USDC wallet: the margin does not exist, so the file is
+/// invalid, at the isolated margin that goes over. And a cross account whose initial margin
+/// exceeds its equity is warned about.
+#[test]
+fn over_committed_accounts_are_an_error_or_a_warning() {
+    let text = r#"(format_version: 1, name: "t", base_currency: USD, accounts: [
+        (label: "iso", venue: Hyperliquid, margin_mode: Isolated,
+         collateral: [(asset: "USDC", amount: "1000")],
+         positions: [Perpetual(symbol: "SOL", underlying: "SOL", settlement: Linear,
+                     size: "100", entry_price: "187", isolated_margin: "50000")])])"#;
+    let problems = parse_portfolio(text).unwrap_err();
+    let problem = problems
+        .iter()
+        .find(|p| p.path == "accounts[0].positions[0].isolated_margin")
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert!(
+        problem.message.contains("more than the 1000 it holds"),
+        "{}",
+        problem.message
+    );
+    assert!(problem.line > 1 && problem.col > 1, "{problem:?}");
+
+    // Cross: 1 BTC at 100,000 at 2x needs 50,000 of initial margin on a 20,000 wallet.
+    let p = portfolio(
+        r#"(label: "thin", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "20000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                        size: "1", entry_price: "100000", leverage: "2")])"#,
+        &[("BTC", "100000"), ("USDT", "1")],
+    );
+    // IM = 100,000 / 2 = 50,000 > equity 20,000.
+    let report = analyze_with_file_prices(&p);
+    assert_eq!(report.accounts[0].initial_margin_usd, dec!(50000));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("Over-committed: \"thin\" needs 50000")),
+        "{:?}",
+        report.warnings
+    );
+}

@@ -376,6 +376,30 @@ pub struct MarginReport {
 }
 
 impl MarginReport {
+    /// Warns about accounts whose initial margin exceeds their equity: they could not have
+    /// opened these positions (a venue refuses the order), so the file or the prices are
+    /// wrong, and the margin numbers rest on collateral that is not there.
+    fn flag_over_committed(&mut self) {
+        for account in &mut self.accounts {
+            let has_ratio = crate::engine::margin::spec(account.venue).ratio
+                != crate::venues::MarginRatio::None;
+            if has_ratio
+                && account.equity_usd > Decimal::ZERO
+                && account.initial_margin_usd > account.equity_usd
+            {
+                let line = format!(
+                    "Over-committed: \"{}\" needs {} USD of initial margin with {} USD of \
+                     equity; it could not have opened these positions.",
+                    account.label,
+                    account.initial_margin_usd.round_dp(2),
+                    account.equity_usd.round_dp(2)
+                );
+                account.notes.push(line.clone());
+                self.warnings.push(line);
+            }
+        }
+    }
+
     /// Marks what is already liquidated, so no number of it reads as healthy: a position whose
     /// mark is at or past its liquidation price; an account whose equity is at or below its
     /// maintenance margin (venues with a margin ratio, not in isolated mode), whose Aave health
@@ -384,6 +408,7 @@ impl MarginReport {
     /// liquidation; an account with equity at or below zero loses its leverage and margin ratio
     /// (a reader could take them for healthy).
     pub fn flag_liquidated(&mut self) {
+        self.flag_over_committed();
         for position in &mut self.positions {
             position.liquidated = match (position.liquidation_price, position.side) {
                 (Some(lp), Side::Long) => position.mark_price <= lp,

@@ -239,6 +239,69 @@ fn validate_account(account: &Account, path: &str, report: &mut impl FnMut(Strin
         let item = format!("{path}.positions[{index}]");
         validate_position(account, position, &item, report);
     }
+    isolated_margins_fit(account, path, report);
+}
+
+/// Isolated margins come out of the account's collateral: summed per margin asset (the
+/// stablecoins for linear contracts, the coin for inverse ones) they cannot exceed what the
+/// account holds of it, or the positions could not have been opened and their liquidation
+/// prices would rest on margin that does not exist. Reported at the isolated margin that
+/// goes over.
+fn isolated_margins_fit(account: &Account, path: &str, report: &mut impl FnMut(String, String)) {
+    use super::Settlement;
+    if account.margin_mode != MarginMode::Isolated {
+        return;
+    }
+    let library = params::library();
+    let held = |asset: Option<&str>| -> Decimal {
+        account
+            .collateral
+            .iter()
+            .filter(|c| match asset {
+                // Linear: every stablecoin the account posts.
+                None => library.stablecoin(&c.asset).is_some(),
+                Some(coin) => library.priced_as(&c.asset).eq_ignore_ascii_case(coin),
+            })
+            .fold(Decimal::ZERO, |sum, c| sum.saturating_add(c.amount))
+    };
+    let mut used: Vec<(Option<String>, Decimal)> = Vec::new();
+    for (index, position) in account.positions.iter().enumerate() {
+        let (margin, settlement) = match position {
+            Position::Perpetual(p) => (p.isolated_margin, p.settlement),
+            Position::Future(f) => (f.isolated_margin, f.settlement),
+            _ => continue,
+        };
+        let Some(margin) = margin.filter(|m| *m > Decimal::ZERO) else {
+            continue;
+        };
+        let asset = (settlement == Settlement::Inverse).then(|| {
+            library
+                .priced_as(position.underlying())
+                .to_ascii_uppercase()
+        });
+        let slot = match used.iter().position(|(a, _)| *a == asset) {
+            Some(found) => found,
+            None => {
+                used.push((asset.clone(), Decimal::ZERO));
+                used.len() - 1
+            }
+        };
+        let before = used[slot].1;
+        let after = before.saturating_add(margin);
+        used[slot].1 = after;
+        let wallet = held(asset.as_deref());
+        if after > wallet && before <= wallet {
+            let unit = asset.as_deref().unwrap_or("in stablecoins");
+            report(
+                format!("{path}.positions[{index}].isolated_margin"),
+                format!(
+                    "isolated margins of this account reach {after} ({unit}), more than the \
+                     {wallet} it holds: the positions could not have been opened; lower the \
+                     isolated margins or add collateral"
+                ),
+            );
+        }
+    }
 }
 
 fn validate_position(
