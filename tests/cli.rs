@@ -256,3 +256,47 @@ fn the_basis_trade_sample_shows_the_hedged_book_warning() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn extreme_decimals_are_problems_with_their_place_never_a_panic() {
+    let sample = std::fs::read_to_string(portfolios_dir().join("leveraged-long.ron")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // (the field's text in the sample, the hostile value, the path the problem names)
+    for (from, to, path) in [
+        (
+            "size: \"1.5\"",
+            "size: \"5e27\"",
+            "accounts[0].positions[0].size",
+        ),
+        (
+            "size: \"1.5\"",
+            "size: \"50000000000000000000000000000\"",
+            "accounts[0].positions[0].size",
+        ),
+        (
+            "amount: \"30000\"",
+            "amount: \"10000000000000000000000000000\"",
+            "accounts[0].collateral[0].amount",
+        ),
+        (
+            "entry_price: \"109608.01\"",
+            "entry_price: \"0.000000000000000000000000001\"",
+            "accounts[0].positions[0].entry_price",
+        ),
+    ] {
+        assert!(sample.contains(from), "{from}");
+        let file = dir.path().join("x.ron");
+        std::fs::write(&file, sample.replacen(from, to, 1)).unwrap();
+        for command in ["check", "report"] {
+            let mut args = vec![command, file.to_str().unwrap()];
+            if command == "report" {
+                args.push("--offline");
+            }
+            let output = riskdeck(&args);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{command} {to}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert!(stderr.contains(path), "{command} {to}: {stderr}");
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod cli;
 mod common;
 mod engine;
 mod engine_props;
+mod fuzz_numbers;
 mod layering;
 mod malformed;
 mod market_http;

@@ -28,6 +28,12 @@ pub struct Issue {
 pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
     let mut issues = Vec::new();
     let mut report = |path: String, message: String| issues.push(Issue { path, message });
+    // Numbers beyond what the engine computes exactly are refused first: the checks below
+    // multiply them.
+    let huge = magnitudes(portfolio, &mut report);
+    if huge {
+        return issues;
+    }
     if portfolio.name.trim().is_empty() {
         report("name".to_owned(), "the portfolio needs a name".to_owned());
     }
@@ -575,6 +581,155 @@ fn tier_max_leverage(account: &Account, position: &Leveraged<'_>) -> Option<(Dec
             table.as_of
         ),
     ))
+}
+
+/// The largest size, amount or notional RiskDeck computes with: 10^18 (a quintillion units or
+/// USD). Decimal holds 28 digits; products of a size, a price and a rate, summed over
+/// thousands of positions, then stay exact, so no figure overflows.
+const MAX_AMOUNT: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
+/// The largest price: 10^12 USD per unit.
+const MAX_PRICE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// The smallest positive price: 10^-12 USD per unit (inverse contracts divide by it).
+const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+/// The largest leverage: 10,000x.
+const MAX_LEVERAGE: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+/// Reports every number outside the ranges above, with its path; true when any was.
+fn magnitudes(portfolio: &Portfolio, report: &mut impl FnMut(String, String)) -> bool {
+    let mut found = false;
+    let mut check = |value: Decimal, path: String, max: Decimal, min_positive: Option<Decimal>| {
+        bound(&mut found, report, value, path, max, min_positive);
+    };
+    for (index, price) in portfolio.price_overrides.iter().enumerate() {
+        check(
+            price.price_usd,
+            format!("price_overrides[{index}].price_usd"),
+            MAX_PRICE,
+            Some(MIN_PRICE),
+        );
+    }
+    for (a, account) in portfolio.accounts.iter().enumerate() {
+        for (c, collateral) in account.collateral.iter().enumerate() {
+            check(
+                collateral.amount,
+                format!("accounts[{a}].collateral[{c}].amount"),
+                MAX_AMOUNT,
+                None,
+            );
+        }
+        for (p, position) in account.positions.iter().enumerate() {
+            let path = format!("accounts[{a}].positions[{p}]");
+            check(
+                position.size(),
+                format!("{path}.{}", position.size_field()),
+                MAX_AMOUNT,
+                None,
+            );
+            let (entry, contract_size, leverage, isolated) = match position {
+                Position::Perpetual(x) => (
+                    Some(x.entry_price),
+                    x.contract_size,
+                    x.leverage,
+                    x.isolated_margin,
+                ),
+                Position::Future(x) => (
+                    Some(x.entry_price),
+                    x.contract_size,
+                    x.leverage,
+                    x.isolated_margin,
+                ),
+                Position::Option(x) => {
+                    check(
+                        x.strike,
+                        format!("{path}.strike"),
+                        MAX_PRICE,
+                        Some(MIN_PRICE),
+                    );
+                    (x.entry_price, Some(x.contract_size), None, None)
+                }
+                Position::Spot(x) => (x.cost_basis_usd, None, None, None),
+                Position::Supply(_) | Position::Borrow(_) => (None, None, None, None),
+            };
+            let entry_field = if matches!(position, Position::Spot(_)) {
+                "cost_basis_usd"
+            } else {
+                "entry_price"
+            };
+            if let Some(entry) = entry {
+                check(
+                    entry,
+                    format!("{path}.{entry_field}"),
+                    MAX_PRICE,
+                    Some(MIN_PRICE),
+                );
+            }
+            if let Some(cs) = contract_size {
+                check(
+                    cs,
+                    format!("{path}.contract_size"),
+                    MAX_PRICE,
+                    Some(MIN_PRICE),
+                );
+            }
+            if let Some(leverage) = leverage {
+                check(leverage, format!("{path}.leverage"), MAX_LEVERAGE, None);
+            }
+            if let Some(margin) = isolated {
+                check(margin, format!("{path}.isolated_margin"), MAX_AMOUNT, None);
+            }
+            // The notional (size × contract size, × entry for linear) must fit too.
+            let units = position
+                .size()
+                .abs()
+                .checked_mul(contract_size.unwrap_or(Decimal::ONE));
+            let notional = match (position.settlement(), units, entry) {
+                (Some(Settlement::Linear), Some(u), Some(e)) => u.checked_mul(e),
+                (_, units, _) => units,
+            };
+            if notional.is_none_or(|n| n > MAX_AMOUNT) {
+                check(
+                    Decimal::MAX,
+                    format!("{path}.{}", position.size_field()),
+                    MAX_AMOUNT,
+                    None,
+                );
+            }
+        }
+    }
+    found
+}
+
+/// Reports `value` at `path` when it is outside `max` (or, positive, below `min_positive`).
+fn bound(
+    found: &mut bool,
+    report: &mut impl FnMut(String, String),
+    value: Decimal,
+    path: String,
+    max: Decimal,
+    min_positive: Option<Decimal>,
+) {
+    let magnitude = value.abs();
+    if magnitude > max {
+        *found = true;
+        let what = if value == Decimal::MAX {
+            "the position's notional".to_owned()
+        } else {
+            value.to_string()
+        };
+        report(
+            path,
+            format!("{what} is larger than RiskDeck computes with exactly (at most {max})"),
+        );
+    } else if let Some(min) = min_positive
+        && !magnitude.is_zero()
+        && magnitude < min
+    {
+        *found = true;
+        report(
+            path,
+            format!("{value} is smaller than RiskDeck computes with exactly (at least {min})"),
+        );
+    }
 }
 
 fn require_text(value: &str, path: &str, what: &str, report: &mut impl FnMut(String, String)) {

@@ -106,14 +106,24 @@ fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
 }
 
 /// Why a price received at `received_ms` cannot be a market price, if it cannot: zero or
-/// negative, or a venue time more than five minutes after it was received.
+/// negative, beyond 10^12 or below 10^-12 USD, or a venue time more than five minutes after
+/// it was received.
 pub fn impossible(
     value: rust_decimal::Decimal,
     venue_time_ms: Option<i64>,
     received_ms: i64,
 ) -> Option<String> {
+    // The file's own limits (model::validate): beyond them no figure stays exact.
+    const MAX_PRICE: rust_decimal::Decimal =
+        rust_decimal::Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+    const MIN_PRICE: rust_decimal::Decimal = rust_decimal::Decimal::from_parts(1, 0, 0, false, 12);
     if value <= rust_decimal::Decimal::ZERO {
         return Some(format!("price {value} is not positive"));
+    }
+    if value > MAX_PRICE || value < MIN_PRICE {
+        return Some(format!(
+            "price {value} is outside {MIN_PRICE} .. {MAX_PRICE}, where no market trades"
+        ));
     }
     match venue_time_ms {
         Some(t) if t.saturating_sub(received_ms) > MAX_FUTURE_SKEW_MS => Some(format!(
