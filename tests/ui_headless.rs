@@ -498,3 +498,25 @@ fn the_margin_panel_shouts_a_liquidated_account() {
     );
     assert!(harness.query_by_label_contains("liquidated by").is_none());
 }
+
+#[test]
+fn offline_numbers_say_so_at_the_top_and_the_prices_card_names_the_oldest() {
+    let (_dir, path) = temp_copy("basis-trade.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file and the offline board", |app| {
+        app.document.is_some() && app.board().is_some() && !app.is_refreshing()
+    });
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Offline: every figure uses cached or bundled prices")
+            .is_some(),
+        "a banner over every panel"
+    );
+    assert!(
+        harness.query_by_label("Prices").is_some(),
+        "the prices card"
+    );
+    // The sample prices its coins by hand: the card says how many.
+    assert!(harness.query_by_label_contains("manual").is_some());
+}

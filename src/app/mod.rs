@@ -218,6 +218,11 @@ impl eframe::App for RiskDeckApp {
         let mut commands = self.shortcuts(&ctx);
         settings::settings_window(&ctx, self.settings_open, &self.state, &mut commands);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
+        if let Some(banner) = self.price_banner() {
+            egui::Panel::top("price_banner").show(ui, |ui| {
+                ui.colored_label(ui::theme::warn_color(ui), banner);
+            });
+        }
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, &mut commands));
         self.load_failure_ui(ui, &mut commands);

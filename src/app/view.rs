@@ -9,6 +9,31 @@ use crate::model::io::format_problems;
 use crate::ui::{self, Pane, fields::FieldEdits};
 
 impl RiskDeckApp {
+    /// The banner over every panel when no live price is behind the numbers: offline, or
+    /// every venue failed.
+    pub(super) fn price_banner(&self) -> Option<String> {
+        use crate::market::fetch::VenueState;
+        let board = self.market.board.as_ref()?;
+        if let Some(as_of) = board.offline_as_of {
+            return Some(format!(
+                "Offline: every figure uses cached or bundled prices (bundled data as of \
+                 {as_of}), not live marks."
+            ));
+        }
+        let all_failed = !board.venues.is_empty()
+            && board.venues.values().all(|r| {
+                matches!(
+                    r.state,
+                    VenueState::Failed | VenueState::Blocked | VenueState::RateLimited
+                )
+            });
+        all_failed.then(|| {
+            "Every venue failed: the figures use cached or bundled prices; hover the status \
+             bar's lights for each error."
+                .to_owned()
+        })
+    }
+
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {

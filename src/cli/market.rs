@@ -84,6 +84,7 @@ pub fn prices(
     json_out: bool,
     offline: bool,
     source: Option<&str>,
+    max_age_s: Option<i64>,
 ) -> anyhow::Result<bool> {
     let library = crate::model::params::library();
     let portfolio = match file {
@@ -219,7 +220,17 @@ pub fn prices(
             outln!("note: {assumption}");
         }
     }
-    Ok(board.missing.is_empty())
+    let oldest = board
+        .entries
+        .iter()
+        .filter(|e| !e.manual)
+        .max_by_key(|e| e.age_seconds(now));
+    let fresh = super::within_max_age(
+        max_age_s,
+        oldest.map(|e| e.age_seconds(now)),
+        oldest.map(|e| e.key.to_string()).as_deref(),
+    );
+    Ok(board.missing.is_empty() && fresh)
 }
 
 /// `riskdeck history SYMBOL --from DATE --to DATE --interval 1h|1d [--json] [--offline]`.

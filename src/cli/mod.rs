@@ -62,6 +62,10 @@ pub enum Command {
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// Exit 1 when any market price a figure rests on is older than this many seconds
+        /// (for scripts; the report is still printed).
+        #[arg(long, value_name = "SECONDS")]
+        max_age_s: Option<i64>,
     },
     /// Prices of every instrument of FILE (or of the bundled coins): value, kind, source,
     /// venue time, age, stale flag, and each venue's errors.
@@ -75,6 +79,9 @@ pub enum Command {
         /// coingecko); contracts still come from their own venue.
         #[arg(long, value_name = "VENUE")]
         source: Option<String>,
+        /// Exit 1 when any listed market price is older than this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        max_age_s: Option<i64>,
     },
     /// Candles of SYMBOL (BTC, BTCUSDT, …) from the venue, or from the bundled history with
     /// --offline or when the venue fails; says which.
@@ -109,9 +116,12 @@ pub enum Command {
 /// closed.
 pub fn run(command: Command, offline: bool) -> ExitCode {
     let result = match command {
-        Command::Prices { file, json, source } => {
-            market::prices(file.as_deref(), json, offline, source.as_deref())
-        }
+        Command::Prices {
+            file,
+            json,
+            source,
+            max_age_s,
+        } => market::prices(file.as_deref(), json, offline, source.as_deref(), max_age_s),
         Command::History {
             symbol,
             from,
@@ -120,7 +130,11 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
             json,
         } => market::history(&symbol, from, to, &interval, json, offline),
         Command::Check { files, json } => check(&files, json),
-        Command::Report { file, json } => report(&file, json, offline),
+        Command::Report {
+            file,
+            json,
+            max_age_s,
+        } => report(&file, json, offline, max_age_s),
         Command::Format { files, check } => format(&files, check),
     };
     match result {
@@ -234,7 +248,12 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
     Ok(all_valid)
 }
 
-fn report(file: &std::path::Path, json: bool, offline: bool) -> anyhow::Result<bool> {
+fn report(
+    file: &std::path::Path,
+    json: bool,
+    offline: bool,
+    max_age_s: Option<i64>,
+) -> anyhow::Result<bool> {
     let loaded = match load_file(file) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -248,7 +267,26 @@ fn report(file: &std::path::Path, json: bool, offline: bool) -> anyhow::Result<b
     } else {
         out!("{}", report.to_text());
     }
-    Ok(true)
+    Ok(within_max_age(
+        max_age_s,
+        report.prices.oldest_age_seconds,
+        report.prices.oldest.as_deref(),
+    ))
+}
+
+/// False (exit 1) when `--max-age-s` was given and the oldest price used is older, with a line
+/// on stderr naming it.
+fn within_max_age(max_age_s: Option<i64>, oldest_s: Option<i64>, what: Option<&str>) -> bool {
+    match (max_age_s, oldest_s) {
+        (Some(max), Some(age)) if age > max => {
+            eprintln!(
+                "riskdeck: {} has a price {age} s old, older than --max-age-s {max}",
+                what.unwrap_or("a position")
+            );
+            false
+        }
+        _ => true,
+    }
 }
 
 fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {

@@ -46,6 +46,85 @@ pub struct Report {
     pub assumptions: Vec<String>,
     /// Warnings (the hidden risk of hedged books).
     pub warnings: Vec<String>,
+    /// What the prices behind every figure are: the oldest one and how many are stale,
+    /// stand-ins or manual, so a headline number never hides that it rests on old data.
+    pub prices: PriceSummary,
+}
+
+/// The state of the prices a report rests on.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PriceSummary {
+    /// The position whose market price is oldest (`account symbol`), null when none is.
+    pub oldest: Option<String>,
+    /// Its source (`bundle`, `binance_futures`, …).
+    pub oldest_source: Option<String>,
+    /// Its age in seconds at the valuation time.
+    pub oldest_age_seconds: Option<i64>,
+    /// Positions whose price is older than the staleness threshold.
+    pub stale: usize,
+    /// Positions priced by a stand-in: their underlying's price (`via`).
+    pub stand_in: usize,
+    /// Positions priced by hand in the file.
+    pub manual: usize,
+    /// Positions priced from the bundled history.
+    pub bundled: usize,
+}
+
+impl PriceSummary {
+    /// The summary of `positions`' price lines.
+    pub fn of(positions: &[PositionRiskLine]) -> Self {
+        Self::from_lines(
+            positions
+                .iter()
+                .filter_map(|p| Some((format!("{} {}", p.account, p.symbol), p.price.as_ref()?))),
+        )
+    }
+
+    /// The summary of price lines named `account symbol` (what the GUI has at hand).
+    pub fn from_lines<'a>(lines: impl IntoIterator<Item = (String, &'a PriceLine)>) -> Self {
+        let mut summary = Self::default();
+        for (name, price) in lines {
+            summary.stale += usize::from(price.stale);
+            summary.stand_in += usize::from(price.via.is_some());
+            summary.manual += usize::from(price.manual);
+            summary.bundled += usize::from(price.source == "bundle");
+            if let Some(age) = price.age_seconds
+                && summary.oldest_age_seconds.is_none_or(|oldest| age > oldest)
+            {
+                summary.oldest = Some(name);
+                summary.oldest_source = Some(price.source.clone());
+                summary.oldest_age_seconds = Some(age);
+            }
+        }
+        summary
+    }
+
+    /// `oldest 2 d (bundle, Binance cross BTCUSDT); 3 stale, 1 stand-in` for headlines.
+    pub fn headline(&self) -> String {
+        let mut parts = Vec::new();
+        if let (Some(age), Some(source), Some(what)) =
+            (self.oldest_age_seconds, &self.oldest_source, &self.oldest)
+        {
+            parts.push(format!(
+                "oldest {} ({source}, {what})",
+                super::format::age(age)
+            ));
+        }
+        if self.stale > 0 {
+            parts.push(format!("{} STALE", self.stale));
+        }
+        if self.stand_in > 0 {
+            parts.push(format!("{} stand-in", self.stand_in));
+        }
+        if self.manual > 0 {
+            parts.push(format!("{} manual", self.manual));
+        }
+        if parts.is_empty() {
+            "no market prices".to_owned()
+        } else {
+            parts.join("; ")
+        }
+    }
 }
 
 /// A position with the venue's margin numbers. Money is in `margin_asset` unless the field
@@ -338,6 +417,17 @@ impl Report {
         analysis: &MarginReport,
         valued_at_ms: i64,
     ) -> Self {
+        let mut report = Self::build(file, portfolio, analysis, valued_at_ms);
+        report.prices = PriceSummary::of(&report.positions);
+        report
+    }
+
+    fn build(
+        file: &str,
+        portfolio: &Portfolio,
+        analysis: &MarginReport,
+        valued_at_ms: i64,
+    ) -> Self {
         let mut totals: BTreeMap<&str, (Decimal, usize)> = BTreeMap::new();
         for account in &portfolio.accounts {
             for collateral in &account.collateral {
@@ -458,6 +548,7 @@ impl Report {
                 .collect(),
             assumptions: analysis.assumptions.clone(),
             warnings: analysis.warnings.clone(),
+            prices: PriceSummary::default(),
         }
     }
 
@@ -565,6 +656,7 @@ impl Report {
             out,
             "\nMargin (~ = approximate; [where each price came from, its age])"
         );
+        let _ = writeln!(out, "  Prices: {}", self.prices.headline());
         for account in &self.accounts {
             let _ = writeln!(
                 out,

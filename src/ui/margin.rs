@@ -122,7 +122,7 @@ pub fn margin_ui(
     egui::ScrollArea::both()
         .id_salt("margin_scroll")
         .show(ui, |ui| {
-            summary_cards(ui, report);
+            summary_cards(ui, report, view);
             for warning in &report.warnings {
                 ui.colored_label(theme::error_color(ui), format!("Warning: {warning}"));
             }
@@ -158,8 +158,20 @@ fn card(ui: &mut egui::Ui, title: &str, value: String, color: Option<Color32>, h
     });
 }
 
-fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
+fn summary_cards(ui: &mut egui::Ui, report: &MarginReport, view: &MarginView) {
     let totals = &report.totals;
+    let lines: Vec<(String, crate::present::PriceLine)> = report
+        .positions
+        .iter()
+        .filter_map(|p| {
+            let line =
+                crate::present::PriceLine::with_thresholds(p, view.now_ms, view.stale_after_s)?;
+            Some((format!("{} {}", p.account, p.symbol), line))
+        })
+        .collect();
+    let prices = crate::present::report::PriceSummary::from_lines(
+        lines.iter().map(|(name, line)| (name.clone(), line)),
+    );
     ui.horizontal_wrapped(|ui| {
         card(
             ui,
@@ -204,6 +216,17 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport) {
             totals.positions_near_liquidation.to_string(),
             (totals.positions_near_liquidation > 0).then(|| theme::error_color(ui)),
             "Positions whose liquidation price is within 10 % of the mark.",
+        );
+        let prices_color = (prices.stale > 0 || prices.stand_in > 0).then_some(theme::AMBER);
+        card(
+            ui,
+            "Prices",
+            prices.headline(),
+            prices_color,
+            "The state of the prices every figure on this panel rests on: the oldest market \
+             price (its age at the valuation time, its source and the position), how many are \
+             older than the staleness thresholds in Settings, how many contracts are priced by \
+             their underlying (stand-in), and how many prices are typed into the file.",
         );
         if totals.accounts_liquidated > 0 || totals.positions_liquidated > 0 {
             card(
