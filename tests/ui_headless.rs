@@ -500,7 +500,7 @@ fn the_margin_panel_shouts_a_liquidated_account() {
 }
 
 #[test]
-fn offline_numbers_say_so_at_the_top_and_the_prices_card_names_the_oldest() {
+fn offline_numbers_say_so_at_the_top_and_the_prices_line_counts_them() {
     let (_dir, path) = temp_copy("basis-trade.ron");
     let mut harness = harness_for(path);
     step_until(&mut harness, "the file and the offline board", |app| {
@@ -513,10 +513,14 @@ fn offline_numbers_say_so_at_the_top_and_the_prices_card_names_the_oldest() {
             .is_some(),
         "a banner over every panel"
     );
+    // The sample prices its coins by hand: the prices line says how many.
     assert!(
-        harness.query_by_label("Prices").is_some(),
-        "the prices card"
+        harness.query_by_label_contains("Prices: ").is_some(),
+        "the prices line"
     );
-    // The sample prices its coins by hand: the card says how many.
-    assert!(harness.query_by_label_contains("manual").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Prices: 3 stand-in; 5 manual")
+            .is_some()
+    );
 }

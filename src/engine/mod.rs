@@ -51,7 +51,7 @@ pub fn analyze(
             let mut done = Vec::new();
             while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let mut part = MarginReport::default();
-                margin::analyze_account(&mut context, index, &accounts[index], &mut part);
+                guarded_account(&mut context, index, &accounts[index], &mut part);
                 done.push((index, part));
             }
             done
@@ -72,12 +72,43 @@ pub fn analyze(
     } else {
         let mut context = margin::Context::new(library, market);
         for (index, account) in accounts.iter().enumerate() {
-            margin::analyze_account(&mut context, index, account, &mut report);
+            guarded_account(&mut context, index, account, &mut report);
         }
     }
     report.flag_liquidated();
     aggregate::aggregate(portfolio, market, library, &mut report);
     report
+}
+
+/// One account's margin, with a last line of defence: the file's numbers are bounded by
+/// validation, but prices from a venue or a combination of extremes can still overflow
+/// `Decimal` somewhere in a venue's formula. Then the account's rows are dropped and the
+/// account is listed in `excluded` with the reason, instead of the whole analysis (and the
+/// window) going down.
+fn guarded_account<'a>(
+    context: &mut margin::Context<'a>,
+    index: usize,
+    account: &'a crate::model::Account,
+    report: &mut MarginReport,
+) {
+    let mut part = MarginReport::default();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        margin::analyze_account(context, index, account, &mut part);
+    }));
+    match outcome {
+        Ok(()) => report.append(part),
+        Err(_) => {
+            report.excluded.push(Excluded {
+                path: format!("accounts[{index}]"),
+                reason: format!(
+                    "\"{}\": its numbers are too extreme to compute exactly (a decimal \
+                     overflowed); check its sizes, prices and collateral",
+                    account.label
+                ),
+            });
+            report.accounts.push(AccountRisk::excluded(index, account));
+        }
+    }
 }
 
 /// [`analyze`] with the file's own prices and the bundled parameters: what `riskdeck report`

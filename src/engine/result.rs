@@ -375,6 +375,36 @@ pub struct MarginReport {
     pub warnings: Vec<String>,
 }
 
+impl AccountRisk {
+    /// The row of an account the engine could not compute: every figure zero or absent, and
+    /// marked approximate so nothing reads as a healthy number.
+    pub fn excluded(index: usize, account: &crate::model::Account) -> Self {
+        Self {
+            index,
+            label: account.label.clone(),
+            venue: account.venue,
+            margin_mode: account.margin_mode,
+            margin_asset: "USD".to_owned(),
+            wallet_balance: Decimal::ZERO,
+            equity_usd: Decimal::ZERO,
+            initial_margin_usd: Decimal::ZERO,
+            maintenance_margin_usd: Decimal::ZERO,
+            margin_ratio: None,
+            margin_ratio_definition: crate::engine::margin::spec(account.venue).ratio_definition,
+            free_collateral_usd: Decimal::ZERO,
+            leverage: None,
+            health_factor: None,
+            available_borrows_usd: None,
+            liquidation_move_pct: None,
+            approximate: true,
+            liquidated: false,
+            maintenance_usage: None,
+            maintenance_usage_of: None,
+            notes: vec!["Not computed: a decimal overflowed (see excluded).".to_owned()],
+        }
+    }
+}
+
 impl MarginReport {
     /// Warns about accounts whose initial margin exceeds their equity: they could not have
     /// opened these positions (a venue refuses the order), so the file or the prices are

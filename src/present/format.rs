@@ -90,7 +90,11 @@ pub fn signed_pct_decimal(value_pct: Decimal) -> String {
 
 /// A margin ratio (a fraction) as a percentage: `0.0425` → `4.25 %`.
 pub fn ratio_pct(ratio: Decimal) -> String {
-    format!("{} %", (ratio * Decimal::ONE_HUNDRED).round_dp(2))
+    match ratio.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(pct) => format!("{} %", pct.round_dp(2)),
+        // A ratio too large to scale is no figure a reader could act on.
+        None => "beyond range".to_owned(),
+    }
 }
 
 /// A leverage to 2 decimals with its `x`: `3.25x`; `--` when there is none.
@@ -136,10 +140,10 @@ pub fn age(seconds: i64) -> String {
 
 /// A funding rate (fraction per funding interval) in percent, to 4 decimals: `0.01 %`.
 pub fn funding_pct(rate: Decimal) -> String {
-    format!(
-        "{} %",
-        (rate * Decimal::ONE_HUNDRED).round_dp(4).normalize()
-    )
+    match rate.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(pct) => format!("{} %", pct.round_dp(4).normalize()),
+        None => "beyond range".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ pub fn margin_ui(
 ) -> Option<Option<Selection>> {
     let mut next = current.clone();
     let selection = &mut next;
-    egui::ScrollArea::both()
+    egui::ScrollArea::vertical()
         .id_salt("margin_scroll")
         .show(ui, |ui| {
             summary_cards(ui, report, view);
@@ -145,6 +145,21 @@ pub fn margin_ui(
 }
 
 fn card(ui: &mut egui::Ui, title: &str, value: String, color: Option<Color32>, hover: &str) {
+    // A frame's size is known only once drawn, so the wrapping row cannot wrap it: measure
+    // the value and start a new row when the card would not fit in what is left of this one.
+    let value_width = ui
+        .painter()
+        .layout_no_wrap(
+            value.clone(),
+            egui::FontId::proportional(18.0),
+            ui.visuals().text_color(),
+        )
+        .size()
+        .x;
+    let needed = value_width.max(150.0) + 2.0 * ui.spacing().item_spacing.x + 16.0;
+    if ui.available_width() < needed {
+        ui.end_row();
+    }
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_min_width(150.0);
         ui.vertical(|ui| {
@@ -217,17 +232,6 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport, view: &MarginView) {
             (totals.positions_near_liquidation > 0).then(|| theme::error_color(ui)),
             "Positions whose liquidation price is within 10 % of the mark.",
         );
-        let prices_color = (prices.stale > 0 || prices.stand_in > 0).then_some(theme::AMBER);
-        card(
-            ui,
-            "Prices",
-            prices.headline(),
-            prices_color,
-            "The state of the prices every figure on this panel rests on: the oldest market \
-             price (its age at the valuation time, its source and the position), how many are \
-             older than the staleness thresholds in Settings, how many contracts are priced by \
-             their underlying (stand-in), and how many prices are typed into the file.",
-        );
         if totals.accounts_liquidated > 0 || totals.positions_liquidated > 0 {
             card(
                 ui,
@@ -243,6 +247,19 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport, view: &MarginView) {
             );
         }
     });
+    // The prices behind every figure, as a line that wraps (it can be long).
+    let prices_color = if prices.stale > 0 || prices.stand_in > 0 {
+        theme::AMBER
+    } else {
+        ui.visuals().weak_text_color()
+    };
+    ui.label(RichText::new(format!("Prices: {}", prices.headline())).color(prices_color))
+        .on_hover_text(
+            "The state of the prices every figure on this panel rests on: the oldest market \
+             price (its age at the valuation time, its source and the position), how many are \
+             older than the staleness thresholds in Settings, how many contracts are priced by \
+             their underlying (stand-in), and how many prices are typed into the file.",
+        );
 }
 
 fn sorted_accounts<'a>(report: &'a MarginReport, view: &MarginView) -> Vec<&'a AccountRisk> {

@@ -237,7 +237,13 @@ pub fn analyze(
     } else {
         (debt_stable - lt_stable)
             .checked_div(lt_vol - debt_vol)
-            .and_then(|factor| ((factor - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64())
+            // Checked: a factor from extreme balances must not overflow, only yield no move.
+            .and_then(|factor| {
+                factor
+                    .checked_sub(Decimal::ONE)?
+                    .checked_mul(Decimal::ONE_HUNDRED)?
+                    .to_f64()
+            })
             .filter(|pct| (-99.9..=900.0).contains(pct))
     };
 

@@ -292,7 +292,11 @@ pub fn collateral_path(account: usize, entry: usize) -> String {
 
 /// Signed move from `mark` to `target`, in percent of `mark`.
 pub fn distance_pct(mark: Decimal, target: Decimal) -> Option<Decimal> {
-    ((target - mark) * Decimal::ONE_HUNDRED).checked_div(mark)
+    // Checked: an extreme liquidation price gives no distance, never a panic.
+    target
+        .checked_sub(mark)?
+        .checked_mul(Decimal::ONE_HUNDRED)?
+        .checked_div(mark)
 }
 
 /// The distance to `target` in daily standard deviations of log returns, when `daily_vol` is
