@@ -91,23 +91,32 @@ fn guarded_account<'a>(
     account: &'a crate::model::Account,
     report: &mut MarginReport,
 ) {
-    let mut part = MarginReport::default();
+    // Rows go straight into `report` (no copy on the hot path); on overflow they are cut back.
+    let marks = (
+        report.positions.len(),
+        report.accounts.len(),
+        report.excluded.len(),
+        report.assumptions.len(),
+        report.warnings.len(),
+    );
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        margin::analyze_account(context, index, account, &mut part);
+        margin::analyze_account(context, index, account, report);
     }));
-    match outcome {
-        Ok(()) => report.append(part),
-        Err(_) => {
-            report.excluded.push(Excluded {
-                path: format!("accounts[{index}]"),
-                reason: format!(
-                    "\"{}\": its numbers are too extreme to compute exactly (a decimal \
-                     overflowed); check its sizes, prices and collateral",
-                    account.label
-                ),
-            });
-            report.accounts.push(AccountRisk::excluded(index, account));
-        }
+    if outcome.is_err() {
+        report.positions.truncate(marks.0);
+        report.accounts.truncate(marks.1);
+        report.excluded.truncate(marks.2);
+        report.assumptions.truncate(marks.3);
+        report.warnings.truncate(marks.4);
+        report.excluded.push(Excluded {
+            path: format!("accounts[{index}]"),
+            reason: format!(
+                "\"{}\": its numbers are too extreme to compute exactly (a decimal \
+                 overflowed); check its sizes, prices and collateral",
+                account.label
+            ),
+        });
+        report.accounts.push(AccountRisk::excluded(index, account));
     }
 }
 

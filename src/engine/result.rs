@@ -446,6 +446,12 @@ impl MarginReport {
                 (None, _) => false,
             };
         }
+        let liquidated_accounts: std::collections::BTreeSet<usize> = self
+            .positions
+            .iter()
+            .filter(|p| p.liquidated)
+            .map(|p| p.account_index)
+            .collect();
         for account in &mut self.accounts {
             let has_ratio = crate::engine::margin::spec(account.venue).ratio
                 != crate::venues::MarginRatio::None;
@@ -456,10 +462,7 @@ impl MarginReport {
                     || account.equity_usd < Decimal::ZERO);
             let by_health = account.health_factor.is_some_and(|hf| hf < Decimal::ONE);
             let by_position = account.margin_mode == MarginMode::Isolated
-                && self
-                    .positions
-                    .iter()
-                    .any(|p| p.account_index == account.index && p.liquidated);
+                && liquidated_accounts.contains(&account.index);
             account.liquidated = by_margin || by_health || by_position;
             if account.liquidated {
                 account.liquidation_move_pct = None;
@@ -477,12 +480,19 @@ impl MarginReport {
                 account.margin_ratio = None;
             }
         }
+        // Cross accounts being liquidated, by file index (looked up once per position).
+        let mut cross_liquidated =
+            vec![false; self.accounts.iter().map(|a| a.index + 1).max().unwrap_or(0)];
+        for a in &self.accounts {
+            if a.liquidated && a.margin_mode != MarginMode::Isolated {
+                cross_liquidated[a.index] = true;
+            }
+        }
         for position in &mut self.positions {
-            let account_liquidated = self.accounts.iter().any(|a| {
-                a.index == position.account_index
-                    && a.liquidated
-                    && a.margin_mode != MarginMode::Isolated
-            });
+            let account_liquidated = cross_liquidated
+                .get(position.account_index)
+                .copied()
+                .unwrap_or(false);
             position.liquidated |= account_liquidated
                 && !matches!(position.kind, PositionKind::Spot | PositionKind::Supply);
             if position.liquidated {
