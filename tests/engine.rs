@@ -959,3 +959,44 @@ fn over_committed_accounts_are_an_error_or_a_warning() {
         report.warnings
     );
 }
+
+/// Binance COIN-M margins each coin's contracts with that coin alone: an ADA inverse long on
+/// an account holding only XRP is margined by nothing. It is flagged, and the account shows
+/// its weakest pool (that one, liquidated), not a blend of XRP and ADA that looked a +0.4 %
+/// move from liquidation.
+#[test]
+fn an_empty_coin_pool_is_flagged_and_the_account_is_as_weak_as_it() {
+    let text = std::fs::read_to_string("portfolios/retail-alts.ron").unwrap();
+    let ada_collateral = "                (\n                    asset: \"ADA\",\n                    amount: \"4000\",\n                ),\n";
+    assert!(text.contains(ada_collateral));
+    let p = parse_portfolio(&text.replacen(ada_collateral, "", 1)).unwrap();
+    let report = analyze_with_file_prices(&p);
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("Empty coin pool"))
+        .unwrap_or_else(|| panic!("{:?}", report.warnings));
+    assert!(warning.contains("no ADA collateral"), "{warning}");
+    assert!(warning.contains("ADAUSD_PERP"), "{warning}");
+    let coinm = report
+        .accounts
+        .iter()
+        .find(|a| a.label == "Binance COIN-M")
+        .unwrap();
+    let ada = position(&report, "ADAUSD_PERP");
+    // With no ADA, the pool's equity is the position's own PnL: at or below its MM.
+    assert!(ada.liquidated, "{ada:?}");
+    assert!(coinm.liquidated);
+    assert_eq!(
+        coinm.liquidation_move_pct, None,
+        "not a small move away: liquidated"
+    );
+    // The untouched sample has ADA collateral: no such warning.
+    let whole = analyze_with_file_prices(&parse_portfolio(&text).unwrap());
+    assert!(
+        !whole
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("Empty coin pool"))
+    );
+}

@@ -461,13 +461,17 @@ impl MarginReport {
                 && (account.maintenance_margin_usd > Decimal::ZERO
                     || account.equity_usd < Decimal::ZERO);
             let by_health = account.health_factor.is_some_and(|hf| hf < Decimal::ONE);
-            let by_position = account.margin_mode == MarginMode::Isolated
-                && liquidated_accounts.contains(&account.index);
+            // Isolated positions, and coin pools of inverse-only venues (each coin margins its
+            // own contracts), liquidate on their own: the account is as weak as its weakest.
+            let pooled_apart = account.margin_mode == MarginMode::Isolated
+                || crate::engine::margin::spec(account.venue).inverse_only;
+            let by_position = pooled_apart && liquidated_accounts.contains(&account.index);
             account.liquidated = by_margin || by_health || by_position;
             if account.liquidated {
                 account.liquidation_move_pct = None;
                 account.notes.push(if by_position {
-                    "A position is past its liquidation price: the venue is liquidating it."
+                    "A position (or a coin pool) is past its liquidation price: the venue is \
+                     liquidating it."
                         .to_owned()
                 } else {
                     "Equity is at or below the maintenance margin: the venue is liquidating the \

@@ -156,6 +156,29 @@ pub fn analyze_derivatives<'a>(
     let mut pools = build::pools(context, index, account, &quote, quote_usd, report);
     let funded = build::fund(context, index, account, &mut pools, quote_usd, report);
     notes.extend(funded.notes);
+    // A coin pool with contracts but none of its coin: nothing margins them.
+    for pool in pools.iter().filter(|p| {
+        !p.isolated
+            && !p.legs.is_empty()
+            && p.legs
+                .iter()
+                .all(|l| l.leg.settlement == Settlement::Inverse)
+            && p.wallet.is_zero()
+            && p.moving.is_zero()
+    }) {
+        let symbols: Vec<&str> = pool.legs.iter().map(|l| &*l.instrument.symbol).collect();
+        let line = format!(
+            "Empty coin pool: \"{}\" holds no {} collateral, so {} {} margined by nothing; \
+             {} margins each coin's contracts with that coin alone.",
+            account.label,
+            pool.asset,
+            symbols.join(", "),
+            if symbols.len() == 1 { "is" } else { "are" },
+            account.venue.display_name()
+        );
+        notes.push(line.clone());
+        report.warnings.push(line);
+    }
     let priced = rows::price(context, index, account, &pools, report);
     let approximate =
         account.margin_mode == MarginMode::Portfolio || funded.approximate || priced.approximate;
