@@ -215,22 +215,25 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport, view: &MarginView) {
         let weakest_color = distance_color(ui, totals.weakest_move_pct);
         card(
             ui,
-            "Weakest account",
+            "Weakest account (uniform move)",
             match (&totals.weakest_account, totals.weakest_move_pct) {
                 (Some(label), Some(pct)) => format!("{label}: {}", signed_pct(pct)),
                 _ if totals.accounts_liquidated > 0 => "others: none liquidatable".to_owned(),
                 _ => "none liquidatable".to_owned(),
             },
             Some(weakest_color),
-            "The account liquidated by the smallest uniform move of every underlying (its own \
-             venue's rules, tier changes included).",
+            "An account measure: the account liquidated by the smallest uniform move of every \
+             underlying at once (its own venue's rules, tier changes included), the table's \
+             Liq. move column. Accounts already liquidated are counted on their own card.",
         );
         card(
             ui,
-            "Within 10 % of liquidation",
+            "Positions within 10 % of liq.",
             totals.positions_near_liquidation.to_string(),
             (totals.positions_near_liquidation > 0).then(|| theme::error_color(ui)),
-            "Positions whose liquidation price is within 10 % of the mark.",
+            "A position measure: how many positions have their own liquidation price within \
+             10 % of their mark (each position's distance, as in the expanded rows), not \
+             counting positions already liquidated.",
         );
         if totals.accounts_liquidated > 0 || totals.positions_liquidated > 0 {
             card(
