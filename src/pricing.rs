@@ -13,7 +13,10 @@
 //! 4. a contract nothing prices is left to the engine, which prices it from its underlying
 //!    and marks it so (`price_via`); a stablecoin nothing prices is taken at its peg.
 //!
-//! No clock is read here: the valuation time is an argument.
+//! No clock is read here: the valuation time is an argument. A board of candle closes at a
+//! past time ([`crate::market::board::at_time`]), or the bundle's last closes offline with
+//! nothing cached, carries its own moment (`Board::as_of_ms`), and the numbers are for that
+//! moment ([`Valuation`]); dated futures expired by then are settled from the history.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -24,7 +27,115 @@ use crate::engine::{self, MarginReport, MarketSnapshot, PriceSource, Quote};
 use crate::market::board::{Board, Entry};
 use crate::market::{PriceKind, Source, bundle};
 use crate::model::params::ParameterLibrary;
-use crate::model::{InstrumentKey, Portfolio};
+use crate::model::valuation::{AsOf, describe, parse_as_of};
+use crate::model::{InstrumentKey, Portfolio, Position};
+
+/// What the prices of a valuation are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Basis {
+    /// Now: live marks, cached prices, bundled stand-ins, each with its age.
+    #[default]
+    Now,
+    /// A past time: candle closes at that moment, never today's marks.
+    History,
+    /// Offline with nothing cached: the bundled history's last closes, at their time.
+    BundleEnd,
+}
+
+/// The moment the numbers are for, and how it was priced: the headline of the GUI and the
+/// report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Valuation {
+    /// The valuation time (ms since the epoch).
+    pub at_ms: i64,
+    /// What priced it.
+    pub basis: Basis,
+    /// True when the time is the file's own `valuation.as_of`.
+    pub from_file: bool,
+}
+
+impl Valuation {
+    /// A valuation now, at `now_ms`.
+    pub fn now(now_ms: i64) -> Self {
+        Self {
+            at_ms: now_ms,
+            ..Self::default()
+        }
+    }
+
+    /// `now`, `history` or `bundled-history`, for the JSON.
+    pub fn basis_name(&self) -> &'static str {
+        match self.basis {
+            Basis::Now => "now",
+            Basis::History => "history",
+            Basis::BundleEnd => "bundled-history",
+        }
+    }
+
+    /// One line saying which time the numbers are for and what priced them.
+    pub fn headline(&self) -> String {
+        let when = describe(self.at_ms);
+        match self.basis {
+            Basis::Now => format!("Valued now ({when})"),
+            Basis::History => format!(
+                "Valued at {when}{}: priced from history (candle closes at that time), not \
+                 from today's marks",
+                if self.from_file {
+                    " (the file's valuation time)"
+                } else {
+                    ""
+                }
+            ),
+            Basis::BundleEnd => format!(
+                "Valued at {when}: offline with nothing cached, so priced from the bundled \
+                 history's last closes"
+            ),
+        }
+    }
+}
+
+/// The board as `choice` asks to see it: an explicit "now" keeps the numbers at now even
+/// offline with nothing cached (the bundled closes then show their age), where the default
+/// values at the bundle's last close.
+pub fn for_choice(board: &Board, choice: AsOf) -> std::borrow::Cow<'_, Board> {
+    if choice == AsOf::Now && board.as_of_ms.is_some() && !board.historical {
+        let mut now = board.clone();
+        now.as_of_ms = None;
+        std::borrow::Cow::Owned(now)
+    } else {
+        std::borrow::Cow::Borrowed(board)
+    }
+}
+
+/// How far back a valuation time must lie to be priced from history rather than from the
+/// live marks (a few minutes is "now": marks are that fresh).
+pub const PAST_AFTER_MS: i64 = 5 * 60 * 1000;
+
+/// The past moment `choice` asks to price `portfolio` at, or `None` for now (live marks).
+/// Errors name what is wrong: a file time that does not parse, or a time in the future.
+pub fn past_time(
+    choice: AsOf,
+    portfolio: Option<&Portfolio>,
+    now_ms: i64,
+) -> Result<Option<i64>, String> {
+    let at = match choice {
+        AsOf::Now => return Ok(None),
+        AsOf::At(ms) => ms,
+        AsOf::File => match portfolio.and_then(|p| p.valuation.as_ref()) {
+            Some(valuation) => {
+                parse_as_of(&valuation.as_of).map_err(|e| format!("valuation.as_of: {e}"))?
+            }
+            None => return Ok(None),
+        },
+    };
+    if at > now_ms.saturating_add(60_000) {
+        return Err(format!(
+            "the valuation time {} is in the future: no prices exist for it yet",
+            describe(at)
+        ));
+    }
+    Ok((at < now_ms.saturating_sub(PAST_AFTER_MS)).then_some(at))
+}
 
 /// The engine's input for one valuation, and what it rests on.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,6 +152,8 @@ pub struct Priced {
     pub listed_as: BTreeMap<InstrumentKey, String>,
     /// The valuation time the prices are for (ms since the epoch): ages are measured to it.
     pub valued_at_ms: i64,
+    /// The valuation time and what priced it, for the headline.
+    pub valuation: Valuation,
 }
 
 /// Daily volatilities for σ distances: the 30-day realized volatility of each bundled coin's
@@ -84,6 +197,20 @@ pub fn price(
     library: &ParameterLibrary,
     valued_at_ms: i64,
 ) -> Priced {
+    let valued_at_ms = board.as_of_ms.unwrap_or(valued_at_ms);
+    let valuation = Valuation {
+        at_ms: valued_at_ms,
+        basis: match board.as_of_ms {
+            None => Basis::Now,
+            Some(_) if board.historical => Basis::History,
+            Some(_) => Basis::BundleEnd,
+        },
+        from_file: board.historical
+            && portfolio
+                .and_then(|p| p.valuation.as_ref())
+                .and_then(|v| parse_as_of(&v.as_of).ok())
+                == Some(valued_at_ms),
+    };
     let mut snapshot =
         portfolio.map_or_else(MarketSnapshot::default, MarketSnapshot::from_overrides);
     let mut funding_rates = BTreeMap::new();
@@ -98,7 +225,9 @@ pub fn price(
         if let Some(listing) = &entry.listed_as {
             listed_as.insert(entry.key.clone(), listing.clone());
         }
+        // A bundled stablecoin close is a price only at its own time (a past valuation).
         let bundled_stable = entry.source == Source::Bundle
+            && entry.kind != PriceKind::Close
             && !entry.key.is_contract()
             && library.stablecoin(entry.key.symbol()).is_some();
         if entry.manual || entry.via.is_some() || bundled_stable {
@@ -135,6 +264,10 @@ pub fn price(
     snapshot.daily_vol.clone_from(bundled_daily_vols());
     snapshot.daily_closes.clone_from(bundled_daily_closes());
     snapshot.history_source = Some(format!("bundled daily closes to {}", bundle::AS_OF));
+    snapshot.valued_at_ms = Some(valued_at_ms);
+    if let Some(portfolio) = portfolio {
+        snapshot.settlements = settlements(portfolio, valued_at_ms);
+    }
     let mut assumptions = Vec::new();
     if usdt_converted {
         assumptions.push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
@@ -153,7 +286,63 @@ pub fn price(
         funding_rates,
         listed_as,
         valued_at_ms,
+        valuation,
     }
+}
+
+/// The settlement price of every dated future of `portfolio` expired at `valued_at_ms`, by
+/// (underlying, expiry): the bundled hourly close at 08:00 UTC where the bundle has hourly
+/// candles, else the daily close of the expiry day (or the last close before the valuation
+/// time on that day). Futures with neither are absent, and the engine leaves them out.
+fn settlements(
+    portfolio: &Portfolio,
+    valued_at_ms: i64,
+) -> BTreeMap<(String, chrono::NaiveDate), engine::expiry::SettlementPrice> {
+    use crate::market::Interval;
+    use crate::market::board::historical::close_at;
+    let mut found = BTreeMap::new();
+    for account in &portfolio.accounts {
+        for position in &account.positions {
+            let Position::Future(future) = position else {
+                continue;
+            };
+            let expiry_ms = engine::expiry::expiry_ms(future.expiry);
+            let key = (future.underlying.to_ascii_uppercase(), future.expiry);
+            if expiry_ms > valued_at_ms || found.contains_key(&key) {
+                continue;
+            }
+            let hourly = bundle::series(&key.0, Interval::Hour1)
+                .and_then(|s| close_at(s.candles, Interval::Hour1, expiry_ms))
+                .map(|c| (c.close, "bundled 1h close at 08:00 UTC".to_owned()));
+            let daily = || {
+                let day_close = crate::model::valuation::close_of_day_ms(future.expiry);
+                let at = day_close.min(valued_at_ms);
+                bundle::series(&key.0, Interval::Day1)
+                    .and_then(|s| close_at(s.candles, Interval::Day1, at))
+                    .map(|c| {
+                        (
+                            c.close,
+                            format!(
+                                "bundled daily close of {}",
+                                chrono::DateTime::from_timestamp_millis(c.open_time_ms)
+                                    .map(|t| t.date_naive().to_string())
+                                    .unwrap_or_default()
+                            ),
+                        )
+                    })
+            };
+            if let Some((price, basis)) = hourly.or_else(daily) {
+                found.insert(
+                    key,
+                    engine::expiry::SettlementPrice {
+                        price,
+                        basis: basis.into(),
+                    },
+                );
+            }
+        }
+    }
+    found
 }
 
 /// The margin engine on `portfolio` priced by `priced`, with the pricing assumptions and

@@ -303,17 +303,27 @@ fn extreme_decimals_are_problems_with_their_place_never_a_panic() {
 
 #[test]
 fn max_age_fails_a_script_on_old_prices_and_the_report_says_which() {
-    // The basis book without its manual prices: priced from the bundled closes of 2025-10-31.
-    let sample = std::fs::read_to_string(portfolios_dir().join("basis-trade.ron")).unwrap();
-    let start = sample.find("price_overrides: [").unwrap();
-    let end = start + sample[start..].find("],").unwrap() + 2;
-    let mut text = sample.clone();
-    text.replace_range(start..end, "price_overrides: [],");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("b.ron");
-    std::fs::write(&file, text).unwrap();
+    // The basis book valued now (not at its file time), offline: priced from the bundled
+    // closes of 2025-10-31, which are old now.
+    let file = portfolios_dir().join("basis-trade.ron");
     let path = file.to_str().unwrap();
-    let old = riskdeck(&["report", path, "--offline", "--json", "--max-age-s", "60"]);
+    let now = ["--as-of", "now"];
+    let at_file_time = riskdeck(&["report", path, "--offline", "--max-age-s", "60"]);
+    assert_eq!(
+        at_file_time.status.code(),
+        Some(0),
+        "at its own time nothing is old"
+    );
+    let old = riskdeck(&[
+        "report",
+        path,
+        "--offline",
+        "--json",
+        "--max-age-s",
+        "60",
+        now[0],
+        now[1],
+    ]);
     assert_eq!(
         old.status.code(),
         Some(1),
@@ -324,11 +334,28 @@ fn max_age_fails_a_script_on_old_prices_and_the_report_says_which() {
     let json: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
     assert_eq!(json["prices"]["oldest_source"], "bundle");
     assert!(json["prices"]["bundled"].as_u64().unwrap() >= 5);
-    let text = riskdeck(&["report", path, "--offline"]);
+    assert_eq!(json["valuation"]["basis"], "now");
+    let text = riskdeck(&["report", path, "--offline", now[0], now[1]]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("  Prices: oldest "));
     // A threshold the data meets passes.
-    let ok = riskdeck(&["report", path, "--offline", "--max-age-s", "9999999999"]);
+    let ok = riskdeck(&[
+        "report",
+        path,
+        "--offline",
+        "--max-age-s",
+        "9999999999",
+        now[0],
+        now[1],
+    ]);
     assert_eq!(ok.status.code(), Some(0));
-    let prices = riskdeck(&["prices", path, "--offline", "--max-age-s", "60"]);
+    let prices = riskdeck(&[
+        "prices",
+        path,
+        "--offline",
+        "--max-age-s",
+        "60",
+        now[0],
+        now[1],
+    ]);
     assert_eq!(prices.status.code(), Some(1));
 }

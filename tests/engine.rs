@@ -25,6 +25,27 @@ fn portfolio(accounts: &str, prices: &[(&str, &str)]) -> Portfolio {
     parse_portfolio(&text).unwrap_or_else(|problems| panic!("{problems:?}\n{text}"))
 }
 
+/// A sample priced as it opens: from the bundled history at the file's valuation time (the
+/// bundle's last close when it has none), through the pricing seam, offline.
+fn at_file_time(p: &Portfolio) -> MarginReport {
+    use riskdeck::model::valuation::AsOf;
+    let library = riskdeck::model::params::library();
+    let at = riskdeck::pricing::past_time(AsOf::File, Some(p), i64::MAX / 2)
+        .unwrap()
+        .unwrap_or(riskdeck::market::bundle::AS_OF_CLOSE_MS);
+    let wanted = riskdeck::market::board::wanted_by(p, library);
+    let board = riskdeck::market::board::at_time(
+        &wanted,
+        at,
+        None,
+        None,
+        at,
+        &std::sync::atomic::AtomicBool::new(false),
+    );
+    let priced = riskdeck::pricing::price(Some(p), &board, library, at);
+    riskdeck::pricing::analyze(p, &priced, library)
+}
+
 fn position<'a>(report: &'a MarginReport, symbol: &str) -> &'a riskdeck::engine::PositionRisk {
     report
         .positions
@@ -593,7 +614,7 @@ fn every_sample_prices_every_position_it_can() {
     for file in crate::common::sample_files() {
         let text = std::fs::read_to_string(&file).unwrap();
         let p = parse_portfolio(&text).unwrap();
-        let report = analyze_with_file_prices(&p);
+        let report = at_file_time(&p);
         let positions: usize = p.accounts.iter().map(|a| a.positions.len()).sum();
         let excluded = report
             .excluded
@@ -723,13 +744,13 @@ fn the_parallel_pass_matches_account_by_account() {
     {
         big.accounts.extend(base.iter().cloned());
     }
-    let together = analyze_with_file_prices(&big);
+    let together = at_file_time(&big);
     assert_eq!(together.accounts.len(), big.accounts.len());
     let mut positions = together.positions.iter();
     for (index, account) in big.accounts.iter().enumerate() {
         let mut alone = big.clone();
         alone.accounts = vec![account.clone()];
-        let report = analyze_with_file_prices(&alone);
+        let report = at_file_time(&alone);
         let joint = &together.accounts[index];
         assert_eq!(joint.index, index);
         assert_eq!(joint.label, report.accounts[0].label);
@@ -837,7 +858,13 @@ fn an_account_past_its_maintenance_margin_is_liquidated_not_a_move_away() {
     assert_eq!(report.totals.positions_liquidated, 1);
     assert_eq!(report.totals.weakest_account, None);
     // The report says so in words.
-    let text = riskdeck::present::Report::with_analysis("t.ron", &p, &report, 0).to_text();
+    let text = riskdeck::present::Report::with_analysis(
+        "t.ron",
+        &p,
+        &report,
+        &riskdeck::pricing::Valuation::now(0),
+    )
+    .to_text();
     assert!(
         text.contains("LIQUIDATED (equity at or below maintenance margin)"),
         "{text}"
@@ -870,7 +897,7 @@ fn an_account_past_its_maintenance_margin_is_liquidated_not_a_move_away() {
 fn maintenance_usage_is_one_definition_at_every_venue() {
     let text = std::fs::read_to_string("portfolios/leveraged-long.ron").unwrap();
     let p = parse_portfolio(&text).unwrap();
-    let report = analyze_with_file_prices(&p);
+    let report = at_file_time(&p);
     let account = |label: &str| report.accounts.iter().find(|a| a.label == label).unwrap();
     for a in &report.accounts {
         let usage = a
@@ -970,7 +997,7 @@ fn an_empty_coin_pool_is_flagged_and_the_account_is_as_weak_as_it() {
     let ada_collateral = "                (\n                    asset: \"ADA\",\n                    amount: \"4000\",\n                ),\n";
     assert!(text.contains(ada_collateral));
     let p = parse_portfolio(&text.replacen(ada_collateral, "", 1)).unwrap();
-    let report = analyze_with_file_prices(&p);
+    let report = at_file_time(&p);
     let warning = report
         .warnings
         .iter()
@@ -992,7 +1019,7 @@ fn an_empty_coin_pool_is_flagged_and_the_account_is_as_weak_as_it() {
         "not a small move away: liquidated"
     );
     // The untouched sample has ADA collateral: no such warning.
-    let whole = analyze_with_file_prices(&parse_portfolio(&text).unwrap());
+    let whole = at_file_time(&parse_portfolio(&text).unwrap());
     assert!(
         !whole
             .warnings

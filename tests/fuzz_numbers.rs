@@ -87,7 +87,7 @@ proptest! {
             Ok(portfolio) => {
                 let analysis = riskdeck::engine::analyze_with_file_prices(&portfolio);
                 let report =
-                    riskdeck::present::Report::with_analysis("f.ron", &portfolio, &analysis, 0);
+                    riskdeck::present::Report::with_analysis("f.ron", &portfolio, &analysis, &riskdeck::pricing::Valuation::now(0));
                 let _ = report.to_text();
                 let _ = serde_json::to_string(&report).unwrap();
             }

@@ -25,3 +25,4 @@ mod portfolio_files;
 mod pricing;
 mod save;
 mod ui_headless;
+mod valuation;

@@ -424,14 +424,18 @@ fn prices_json(server: &MockServer, args: &[&str]) -> serde_json::Value {
     prices_json_cached(server, args, cache.path())
 }
 
-/// `riskdeck prices ARGS --json` against `server`, with the cache in `cache_dir`.
+/// `riskdeck prices ARGS --json --as-of now` against `server`, with the cache in
+/// `cache_dir` (now: these tests are about today's marks, not a file's valuation time).
 fn prices_json_cached(
     server: &MockServer,
     args: &[&str],
     cache_dir: &std::path::Path,
 ) -> serde_json::Value {
     let mut command = riskdeck_against(server, cache_dir);
-    command.arg("prices").args(args).arg("--json");
+    command
+        .arg("prices")
+        .args(args)
+        .args(["--json", "--as-of", "now"]);
     let output = command.output().unwrap();
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -513,7 +517,9 @@ fn prices_of_leveraged_long_come_from_each_venue_with_source_age_and_manual_flag
         // Binance spot is region-blocked: the coins fall back (the file prices them anyway).
         ("/api/v3/ticker/price", vec![Reply::status(451, "")]),
     ]);
-    let json = prices_json(&server, &["portfolios/leveraged-long.ron"]);
+    let (_dir, file) =
+        crate::common::temp_copy_with_manual("leveraged-long.ron", &["BTC", "ETH", "SOL"]);
+    let json = prices_json(&server, &[file.to_str().unwrap()]);
     let btc_perp = entry(&json, "BTCUSDT");
     assert_eq!(btc_perp["price"], serde_json::json!(109650.5));
     assert_eq!(btc_perp["kind"], "mark");
@@ -569,6 +575,20 @@ fn prices_offline_open_no_socket_and_use_the_bundle() {
     assert_eq!(btc["stale"], true);
     // Ten coins and the two stablecoins.
     assert_eq!(json["prices"].as_array().unwrap().len(), 12);
+    assert_eq!(json["valuation"]["basis"], "now");
+    // Without --as-of, offline with nothing cached values at the bundle's last close: the
+    // same closes, not stale at their own time, and the headline says so.
+    let cache = tempfile::tempdir().unwrap();
+    let output = riskdeck_against(&server, cache.path())
+        .args(["prices", "--offline", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["valuation"]["basis"], "bundled-history");
+    assert_eq!(json["valuation"]["as_of"], "2025-10-31T23:59:59.999Z");
+    let btc = entry(&json, "BTC");
+    assert_eq!(btc["price"], serde_json::json!(109608.01));
+    assert_eq!(btc["stale"], false);
     assert_eq!(server.hits("/"), 0);
 }
 
@@ -583,7 +603,9 @@ fn report_uses_fetched_marks_and_shows_source_and_age_per_position() {
     )]);
     let cache = tempfile::tempdir().unwrap();
     let mut command = riskdeck_against(&server, cache.path());
-    command.args(["report", "portfolios/leveraged-long.ron", "--json"]);
+    let (_dir, file) =
+        crate::common::temp_copy_with_manual("leveraged-long.ron", &["BTC", "ETH", "SOL"]);
+    command.args(["report", file.to_str().unwrap(), "--json", "--as-of", "now"]);
     let output = command.output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let positions = json["positions"].as_array().unwrap();

@@ -73,7 +73,8 @@ fn position<'a>(
 
 #[test]
 fn two_venues_holding_btcusdt_keep_their_own_marks_upnl_and_distances() {
-    let path = std::path::Path::new("portfolios/basis-trade.ron");
+    let (_dir, path) = crate::common::temp_copy_with_manual("basis-trade.ron", &["BTC", "ETH"]);
+    let path = path.as_path();
     let portfolio = load_file(path).unwrap().portfolio;
     let report =
         riskdeck::cli::market::report_from_board(path, &portfolio, &two_mark_board(), VALUED_AT_MS);
@@ -131,7 +132,7 @@ fn gui_document_and_cli_report_price_every_sample_identically() {
                 &file.display().to_string(),
                 &portfolio,
                 document.analysis(),
-                VALUED_AT_MS,
+                &document.priced().valuation,
             );
             assert_eq!(
                 serde_json::to_value(&gui).unwrap(),
@@ -236,7 +237,7 @@ fn the_gui_and_the_text_report_print_the_same_digits_for_every_sample() {
             &name,
             document.portfolio(),
             document.analysis(),
-            VALUED_AT_MS,
+            &document.priced().valuation,
         );
         let text = report.to_text();
         for p in &report.positions {
@@ -292,6 +293,7 @@ fn two_venues_holding_btcusdt_get_their_own_marks_from_the_cli() {
     let run = |args: &[&str]| -> serde_json::Value {
         let output = riskdeck_against(&server, cache.path())
             .args(args)
+            .args(["--as-of", "now"])
             .output()
             .unwrap();
         serde_json::from_slice(&output.stdout).unwrap()
@@ -356,7 +358,13 @@ fn okx_swaps_show_the_funding_rate_from_the_funding_rate_endpoint() {
     ]);
     let cache = tempfile::tempdir().unwrap();
     let output = riskdeck_against(&server, cache.path())
-        .args(["prices", "portfolios/leveraged-long.ron", "--json"])
+        .args([
+            "prices",
+            "portfolios/leveraged-long.ron",
+            "--json",
+            "--as-of",
+            "now",
+        ])
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -436,6 +444,8 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
             app.state.feed.base_urls = urls;
             // Frozen at the venues' answer time, so the GUI's prices are as fresh as the CLI's.
             app.clock = riskdeck::market::fetch::Clock::Fixed(now);
+            // Valued now, as the CLI's --as-of now (the file's own time is in the past).
+            app.valuation = riskdeck::model::valuation::AsOf::Now;
             app
         });
     step_until(&mut harness, "the live board", |app| {
@@ -449,7 +459,7 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
         &path.display().to_string(),
         document.portfolio(),
         document.analysis(),
-        now,
+        &document.priced().valuation,
     );
     // The CLI, against the same server with a cache of its own.
     let cli_cache = tempfile::tempdir().unwrap();
@@ -457,6 +467,7 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
         .arg("report")
         .arg(&path)
         .arg("--json")
+        .args(["--as-of", "now"])
         .output()
         .unwrap();
     let cli: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -486,8 +497,8 @@ fn the_gui_and_the_cli_price_a_file_identically_from_the_same_live_venues() {
 
 #[test]
 fn the_usdt_conversion_is_assumed_only_when_a_converted_price_is_used() {
-    let path = std::path::Path::new("portfolios/basis-trade.ron");
-    let mut portfolio = load_file(path).unwrap().portfolio;
+    let (_dir, path) = crate::common::temp_copy_with_manual("basis-trade.ron", &["BTC", "ETH"]);
+    let mut portfolio = load_file(&path).unwrap().portfolio;
     let wanted = board::wanted_by(&portfolio, library());
     // Offline: BTC and ETH are bundled Binance closes in USDT, and there is no USDT price.
     let offline = board::offline(&wanted, VALUED_AT_MS, &Cached::default());

@@ -260,7 +260,6 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
         let mark = Decimal::from(99_000 + 1_000 * i64::from(self.calls));
         let mut board = Board::default();
         // Before the file opens the app asks for the watch list; the mark is sent anyway.
-        let _ = wanted;
         board.entries.push(Entry {
             key: riskdeck::model::InstrumentKey::contract(
                 riskdeck::model::Venue::BinanceUsdm,
@@ -285,6 +284,13 @@ impl riskdeck::app::market::PriceFeed for FakeFeed {
                 answered: 1,
                 requested: 1,
             },
+        );
+        // What the venue did not price comes from the bundle, as in a real refresh.
+        riskdeck::market::board::merge::fill_unpriced(
+            &mut board,
+            wanted,
+            &riskdeck::market::cache::Cached::default(),
+            now,
         );
         board
     }
@@ -386,7 +392,7 @@ impl riskdeck::app::market::PriceFeed for CachedThenSlowFeed {
 
     fn offline(
         &mut self,
-        _wanted: &[riskdeck::market::board::Wanted],
+        wanted: &[riskdeck::market::board::Wanted],
     ) -> riskdeck::market::board::Board {
         use riskdeck::market::board::{Board, Entry};
         use riskdeck::market::{PriceKind, Source};
@@ -409,6 +415,13 @@ impl riskdeck::app::market::PriceFeed for CachedThenSlowFeed {
             listed_as: None,
         });
         board.cache_saved_at_ms = Some(hour_ago);
+        // The rest from the bundle, as the real feed's interim board does.
+        riskdeck::market::board::merge::fill_unpriced(
+            &mut board,
+            wanted,
+            &riskdeck::market::cache::Cached::default(),
+            hour_ago,
+        );
         board
     }
 }
@@ -513,14 +526,21 @@ fn offline_numbers_say_so_at_the_top_and_the_prices_line_counts_them() {
             .is_some(),
         "a banner over every panel"
     );
-    // The sample prices its coins by hand: the prices line says how many.
-    assert!(
-        harness.query_by_label_contains("Prices: ").is_some(),
-        "the prices line"
-    );
+    // Nothing cached: the numbers are for the bundle's last close, and the headline says so.
     assert!(
         harness
-            .query_by_label_contains("Prices: 3 stand-in; 5 manual")
-            .is_some()
+            .query_by_label_contains(
+                "Valued at 2025-10-31 close: offline with nothing cached, so priced from the \
+                 bundled history"
+            )
+            .is_some(),
+        "the valuation headline"
+    );
+    // The contracts stand in at their underlying's close: the prices line says how many.
+    assert!(
+        harness
+            .query_by_label_contains("Prices: oldest 0 s (bundle")
+            .is_some_and(|node| format!("{node:?}").contains("3 stand-in")),
+        "the prices line"
     );
 }

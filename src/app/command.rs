@@ -23,6 +23,8 @@ pub enum Command {
     SetDarkMode(bool),
     /// Offline mode on or off (toggling refreshes from the new source).
     SetOffline(bool),
+    /// The valuation time: the file's, now, or a chosen moment (reprices at once).
+    SetValuation(crate::model::valuation::AsOf),
     /// Restore the default panel layout.
     ResetLayout,
     /// Fetch prices now.
@@ -87,6 +89,10 @@ impl RiskDeckApp {
             }
             // The market tick sees the change and refreshes from the new source.
             Command::SetOffline(offline) => self.state.offline = offline,
+            Command::SetValuation(as_of) => {
+                self.valuation = as_of;
+                self.refresh_prices();
+            }
             Command::ResetLayout => self.state.layout = ui::default_tree(),
             Command::RefreshPrices => self.refresh_prices(),
             Command::CancelRefresh => self.tasks.cancel(market::PRICES_TASK),

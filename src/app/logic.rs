@@ -42,13 +42,31 @@ impl RiskDeckApp {
             .as_ref()
             .map_or_else(crate::market::board::watch_list, |d| d.wanted().to_vec());
         self.wanted_offline = self.state.offline;
+        let past = self.past_valuation();
         self.market.refresh(
             &mut self.tasks,
             TaskMessage::Prices,
             self.wanted.clone(),
             self.state.offline,
             self.state.feed.clone(),
+            past,
         );
+    }
+
+    /// The past valuation time the user's choice asks for (`None`: now), noting in the
+    /// toolbar why a choice cannot be used (then the numbers are for now, and say so).
+    fn past_valuation(&mut self) -> Option<i64> {
+        let portfolio = self.document.as_ref().map(Document::portfolio);
+        match crate::pricing::past_time(self.valuation, portfolio, self.clock.now_ms()) {
+            Ok(past) => {
+                self.valuation_error = None;
+                past
+            }
+            Err(message) => {
+                self.valuation_error = Some(format!("{message}; valued now instead"));
+                None
+            }
+        }
     }
 
     /// Gives the latest board's prices to the open document.
@@ -56,7 +74,11 @@ impl RiskDeckApp {
         let (Some(board), Some(document)) = (&self.market.board, &mut self.document) else {
             return;
         };
-        document.set_board(Arc::clone(board), self.clock.now_ms());
+        let board = match crate::pricing::for_choice(board, self.valuation) {
+            std::borrow::Cow::Borrowed(_) => Arc::clone(board),
+            std::borrow::Cow::Owned(now) => Arc::new(now),
+        };
+        document.set_board(board, self.clock.now_ms());
         self.margin_view
             .funding_rates
             .clone_from(&document.priced().funding_rates);
@@ -75,12 +97,21 @@ impl RiskDeckApp {
             None => self.wanted != crate::market::board::watch_list(),
         };
         let interval = std::time::Duration::from_secs(self.state.refresh_interval_s);
+        // A past valuation's closes do not change: only a new choice or file reprices it.
+        let past_changed = {
+            let portfolio = self.document.as_ref().map(Document::portfolio);
+            crate::pricing::past_time(self.valuation, portfolio, self.clock.now_ms())
+                .ok()
+                .flatten()
+                != self.market.past
+        };
         let due = self.market.last_started.is_none_or(|started| {
-            !self.state.offline
+            self.market.past.is_none()
+                && !self.state.offline
                 && self.state.refresh_interval_s > 0
                 && started.elapsed() >= interval
         });
-        if wanted_changed || self.wanted_offline != self.state.offline || due {
+        if wanted_changed || past_changed || self.wanted_offline != self.state.offline || due {
             self.refresh_prices();
         } else if !self.state.offline
             && self.state.refresh_interval_s > 0

@@ -39,6 +39,17 @@ pub trait PriceFeed: Send + 'static {
     ) -> Board;
     /// The board without any network use.
     fn offline(&mut self, wanted: &[Wanted]) -> Board;
+    /// The board at the past time `at_ms`: candle closes at that moment (from the bundle
+    /// only, unless a feed also asks the venues and the candle cache).
+    fn historical(
+        &mut self,
+        wanted: &[Wanted],
+        at_ms: i64,
+        _offline: bool,
+        cancel: &AtomicBool,
+    ) -> Board {
+        board::at_time(wanted, at_ms, None, None, at_ms, cancel)
+    }
 }
 
 /// The real feed: the venues, the disk cache and the bundle.
@@ -109,6 +120,7 @@ impl PriceFeed for LiveFeed {
         let Some(transport) = &self.transport else {
             let mut board = board::offline(wanted, self.clock.now_ms(), &cached);
             board.offline_as_of = None;
+            board.as_of_ms = None;
             board.errors.push(FetchError {
                 source: Source::BinanceSpot,
                 endpoint: "",
@@ -137,6 +149,31 @@ impl PriceFeed for LiveFeed {
     fn offline(&mut self, wanted: &[Wanted]) -> Board {
         board::offline(wanted, self.clock.now_ms(), &self.cached().1)
     }
+
+    fn historical(
+        &mut self,
+        wanted: &[Wanted],
+        at_ms: i64,
+        offline: bool,
+        cancel: &AtomicBool,
+    ) -> Board {
+        if !offline && self.transport.is_none() {
+            self.transport = Transport::new(HttpConfig::default(), &self.base_urls).ok();
+        }
+        let transport = if offline {
+            None
+        } else {
+            self.transport.as_ref()
+        };
+        board::at_time(
+            wanted,
+            at_ms,
+            transport,
+            self.cache_dir.as_deref(),
+            self.clock.now_ms(),
+            cancel,
+        )
+    }
 }
 
 /// What the `prices` task sends home.
@@ -161,6 +198,8 @@ pub struct MarketService {
     shown: Option<Vec<Wanted>>,
     /// What the running refresh asks for.
     asking: Option<Vec<Wanted>>,
+    /// The past valuation time the latest refresh priced (`None`: now).
+    pub past: Option<i64>,
     /// The latest board, once one arrived.
     pub board: Option<Arc<Board>>,
     /// Progress of the running refresh per venue: (done, total).
@@ -178,6 +217,7 @@ impl MarketService {
             feed: Arc::new(Mutex::new(feed)),
             shown: None,
             asking: None,
+            past: None,
             board: None,
             progress: BTreeMap::new(),
             last_started: None,
@@ -186,8 +226,9 @@ impl MarketService {
     }
 
     /// Starts the `prices` task for `wanted` (from the bundle and cache only when
-    /// `offline`); a refresh still running is superseded. `wrap` turns the task's events
-    /// into the owner's messages.
+    /// `offline`; candle closes at that time when `past` is a past valuation time); a
+    /// refresh still running is superseded. `wrap` turns the task's events into the owner's
+    /// messages.
     #[expect(
         clippy::disallowed_methods,
         reason = "the auto-refresh interval is measured on the shell's monotonic clock"
@@ -199,10 +240,12 @@ impl MarketService {
         wanted: Vec<Wanted>,
         offline: bool,
         settings: FeedSettings,
+        past: Option<i64>,
     ) {
         self.progress.clear();
         self.last_started = Some(Instant::now());
-        let interim = !offline && self.shown.as_ref() != Some(&wanted);
+        self.past = past;
+        let interim = past.is_none() && !offline && self.shown.as_ref() != Some(&wanted);
         self.asking = Some(wanted.clone());
         let feed = Arc::clone(&self.feed);
         tasks.spawn(PRICES_TASK, Policy::Supersede, move |cx| {
@@ -214,9 +257,12 @@ impl MarketService {
                 let mut board = feed.offline(&wanted);
                 // Not offline: the venues are being asked right now.
                 board.offline_as_of = None;
+                board.as_of_ms = None;
                 cx.send(wrap(PriceEvent::Interim(board)));
             }
-            let board = if offline {
+            let board = if let Some(at_ms) = past {
+                feed.historical(&wanted, at_ms, offline, cx.cancel_flag())
+            } else if offline {
                 feed.offline(&wanted)
             } else {
                 let progress = |p: Progress| {

@@ -89,6 +89,13 @@ pub struct RiskDeckApp {
     wanted: Vec<crate::market::board::Wanted>,
     /// Whether the last refresh was offline (toggling refreshes).
     wanted_offline: bool,
+    /// Which valuation time the user chose (the file's, now, or a date); the toolbar's
+    /// control.
+    pub valuation: crate::model::valuation::AsOf,
+    /// The text of the toolbar's date field (applied on Enter).
+    valuation_text: String,
+    /// Why the chosen valuation time cannot be used, shown in the toolbar.
+    valuation_error: Option<String>,
     /// The Settings window is shown.
     settings_open: bool,
     dialog: Option<Dialog>,
@@ -130,6 +137,9 @@ impl RiskDeckApp {
             market: market::MarketService::new(feed),
             wanted: Vec::new(),
             wanted_offline: false,
+            valuation: crate::model::valuation::AsOf::File,
+            valuation_text: String::new(),
+            valuation_error: None,
             settings_open: false,
             state,
             clock: crate::market::fetch::Clock::System,
@@ -218,6 +228,7 @@ impl eframe::App for RiskDeckApp {
         let mut commands = self.shortcuts(&ctx);
         settings::settings_window(&ctx, self.settings_open, &self.state, &mut commands);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
+        egui::Panel::top("valuation_bar").show(ui, |ui| self.valuation_ui(ui, &mut commands));
         if let Some(banner) = self.price_banner() {
             egui::Panel::top("price_banner").show(ui, |ui| {
                 ui.colored_label(ui::theme::warn_color(ui), banner);

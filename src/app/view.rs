@@ -126,6 +126,96 @@ impl RiskDeckApp {
         });
     }
 
+    /// The valuation toolbar: which time the numbers are for (the file's, now, or a chosen
+    /// date/time) and the headline saying it, always visible above the panels.
+    pub(super) fn valuation_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        use crate::model::valuation::{AsOf, describe, parse_as_of};
+        let file_time = self
+            .document
+            .as_ref()
+            .and_then(|d| d.portfolio().valuation.as_ref())
+            .map(|v| v.as_of.clone());
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Valuation:");
+            let file_label = match &file_time {
+                Some(t) => format!("The file's time ({t})"),
+                None => "The file's time (none set: now)".to_owned(),
+            };
+            let selected = match self.valuation {
+                AsOf::File => file_label.clone(),
+                AsOf::Now => "Now".to_owned(),
+                AsOf::At(ms) => describe(ms),
+            };
+            egui::ComboBox::from_id_salt("valuation_choice")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    if ui
+                        .selectable_label(self.valuation == AsOf::File, file_label)
+                        .on_hover_text("valuation.as_of in the file; without it, now")
+                        .clicked()
+                    {
+                        commands.push(Command::SetValuation(AsOf::File));
+                    }
+                    if ui
+                        .selectable_label(self.valuation == AsOf::Now, "Now")
+                        .on_hover_text("live marks, whatever the file says")
+                        .clicked()
+                    {
+                        commands.push(Command::SetValuation(AsOf::Now));
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "Which moment every number is for: the file's valuation time, now, or the \
+                     date/time typed beside (Enter).",
+                );
+            let parsed = parse_as_of(&self.valuation_text);
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut self.valuation_text)
+                    .id_salt("valuation_time")
+                    .hint_text("date or time, e.g. 2025-10-10T21:00Z")
+                    .desired_width(190.0),
+            );
+            let bad = !self.valuation_text.trim().is_empty() && parsed.is_err();
+            if bad {
+                ui.painter().rect_stroke(
+                    field.rect,
+                    2.0,
+                    egui::Stroke::new(1.5, ui::theme::error_color(ui)),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            let field = field.on_hover_text(match &parsed {
+                Err(message) if bad => message.clone(),
+                _ => "A date means that day's close; a time is UTC. Enter prices the                       portfolio at that moment from history."
+                    .to_owned(),
+            });
+            // Named for screen readers (and tests) by what it is, not by its tooltip.
+            ui.ctx().accesskit_node_builder(field.id, |node| {
+                node.set_label("Valuation date or time");
+            });
+            if field.lost_focus()
+                && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                && let Ok(ms) = parsed
+            {
+                commands.push(Command::SetValuation(AsOf::At(ms)));
+            }
+            ui.separator();
+            if let Some(document) = &self.document {
+                let valuation = &document.priced().valuation;
+                let headline = valuation.headline();
+                if valuation.basis == crate::pricing::Basis::Now {
+                    ui.label(headline);
+                } else {
+                    ui.colored_label(ui::theme::warn_color(ui), headline);
+                }
+            }
+            if let Some(error) = &self.valuation_error {
+                ui.colored_label(ui::theme::error_color(ui), error);
+            }
+        });
+    }
+
     pub(super) fn status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             match &self.document {

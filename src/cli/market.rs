@@ -48,7 +48,20 @@ fn build_board(
     offline: bool,
     only: Option<Source>,
     now: i64,
+    past: Option<i64>,
 ) -> anyhow::Result<Board> {
+    if let Some(at_ms) = past {
+        // A past time is priced from candle closes at that time, never from today's marks.
+        let transport = if offline { None } else { Some(transport()?) };
+        return Ok(board::at_time(
+            wanted,
+            at_ms,
+            transport.as_ref(),
+            cache::cache_dir().as_deref(),
+            now,
+            &AtomicBool::new(false),
+        ));
+    }
     let path = cache::cache_dir().map(|dir| cache::prices_path(&dir));
     let cached = path.as_deref().map(cache::load).unwrap_or_default();
     if let Some(warning) = &cached.warning {
@@ -85,6 +98,7 @@ pub fn prices(
     offline: bool,
     source: Option<&str>,
     max_age_s: Option<i64>,
+    as_of: crate::model::valuation::AsOf,
 ) -> anyhow::Result<bool> {
     let library = crate::model::params::library();
     let portfolio = match file {
@@ -108,12 +122,24 @@ pub fn prices(
         })?),
         None => None,
     };
-    let now = now_ms();
-    let mut board = build_board(&wanted, offline, only, now)?;
+    let clock_ms = now_ms();
+    let past = match crate::pricing::past_time(as_of, portfolio.as_ref(), clock_ms) {
+        Ok(past) => past,
+        Err(message) => {
+            eprintln!("riskdeck: {message}");
+            return Ok(false);
+        }
+    };
+    let mut board =
+        crate::pricing::for_choice(&build_board(&wanted, offline, only, clock_ms, past)?, as_of)
+            .into_owned();
+    // Ages are measured to the valuation time (the board's own moment when it has one).
+    let now = board.as_of_ms.unwrap_or(clock_ms);
+    let valuation = crate::pricing::price(portfolio.as_ref(), &board, library, clock_ms).valuation;
     if let Some(portfolio) = &portfolio {
         board = crate::pricing::with_manual(&board, portfolio, now);
     }
-    let threshold = if offline {
+    let threshold = if offline || board.as_of_ms.is_some() {
         STALE_HISTORY_SECONDS
     } else {
         STALE_MARK_SECONDS
@@ -146,6 +172,7 @@ pub fn prices(
             })
             .collect();
         print_json(&json!({
+            "valuation": crate::present::report::ValuationLine::of(&valuation),
             "offline": offline,
             "data_as_of": board.offline_as_of,
             "cache_saved_at": board.cache_saved_at_ms.and_then(iso),
@@ -160,7 +187,8 @@ pub fn prices(
             "assumptions": assumptions,
         }))?;
     } else {
-        if let Some(as_of) = board.offline_as_of {
+        outln!("{}", valuation.headline());
+        if let Some(as_of) = board.offline_as_of.filter(|_| !board.historical) {
             match board.cache_saved_at_ms.and_then(iso) {
                 Some(saved) => {
                     outln!("offline — cached prices of {saved}, bundled data as of {as_of}");
@@ -375,11 +403,15 @@ pub fn priced_report(
     file: &Path,
     portfolio: &crate::model::Portfolio,
     offline: bool,
+    as_of: crate::model::valuation::AsOf,
 ) -> anyhow::Result<crate::present::Report> {
     let library = crate::model::params::library();
     let wanted = board::wanted_by(portfolio, library);
     let now = now_ms();
-    let board = build_board(&wanted, offline, None, now)?;
+    let past =
+        crate::pricing::past_time(as_of, Some(portfolio), now).map_err(anyhow::Error::msg)?;
+    let board = build_board(&wanted, offline, None, now, past)?;
+    let board = crate::pricing::for_choice(&board, as_of);
     Ok(report_from_board(file, portfolio, &board, now))
 }
 
@@ -398,6 +430,6 @@ pub fn report_from_board(
         &file.display().to_string(),
         portfolio,
         &analysis,
-        valued_at_ms,
+        &priced.valuation,
     )
 }

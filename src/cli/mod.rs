@@ -66,6 +66,11 @@ pub enum Command {
         /// (for scripts; the report is still printed).
         #[arg(long, value_name = "SECONDS")]
         max_age_s: Option<i64>,
+        /// The valuation time: a date (its close), a UTC date-time, or `now`; default the
+        /// file's `valuation.as_of`, else now. A past time is priced from history (with
+        /// --offline, the bundle's close of that day or hour).
+        #[arg(long, value_name = "DATE|DATETIME|now")]
+        as_of: Option<String>,
     },
     /// Prices of every instrument of FILE (or of the bundled coins): value, kind, source,
     /// venue time, age, stale flag, and each venue's errors.
@@ -82,6 +87,11 @@ pub enum Command {
         /// Exit 1 when any listed market price is older than this many seconds.
         #[arg(long, value_name = "SECONDS")]
         max_age_s: Option<i64>,
+        /// The valuation time: a date (its close), a UTC date-time, or `now`; default the
+        /// file's `valuation.as_of`, else now. A past time is priced from history (with
+        /// --offline, the bundle's close of that day or hour).
+        #[arg(long, value_name = "DATE|DATETIME|now")]
+        as_of: Option<String>,
     },
     /// Candles of SYMBOL (BTC, BTCUSDT, …) from the venue, or from the bundled history with
     /// --offline or when the venue fails; says which.
@@ -121,7 +131,17 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
             json,
             source,
             max_age_s,
-        } => market::prices(file.as_deref(), json, offline, source.as_deref(), max_age_s),
+            as_of,
+        } => as_of_choice(as_of.as_deref()).and_then(|as_of| {
+            market::prices(
+                file.as_deref(),
+                json,
+                offline,
+                source.as_deref(),
+                max_age_s,
+                as_of,
+            )
+        }),
         Command::History {
             symbol,
             from,
@@ -134,7 +154,9 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
             file,
             json,
             max_age_s,
-        } => report(&file, json, offline, max_age_s),
+            as_of,
+        } => as_of_choice(as_of.as_deref())
+            .and_then(|as_of| report(&file, json, offline, max_age_s, as_of)),
         Command::Format { files, check } => format(&files, check),
     };
     match result {
@@ -150,6 +172,18 @@ pub fn run(command: Command, offline: bool) -> ExitCode {
             eprintln!("riskdeck: {err:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The valuation time `--as-of` asks for (the file's, when absent).
+fn as_of_choice(text: Option<&str>) -> anyhow::Result<crate::model::valuation::AsOf> {
+    use crate::model::valuation::{AsOf, parse_as_of};
+    match text {
+        None => Ok(AsOf::File),
+        Some(t) if t.trim().eq_ignore_ascii_case("now") => Ok(AsOf::Now),
+        Some(t) => parse_as_of(t)
+            .map(AsOf::At)
+            .map_err(|e| UsageError(format!("--as-of: {e}")).into()),
     }
 }
 
@@ -253,6 +287,7 @@ fn report(
     json: bool,
     offline: bool,
     max_age_s: Option<i64>,
+    as_of: crate::model::valuation::AsOf,
 ) -> anyhow::Result<bool> {
     let loaded = match load_file(file) {
         Ok(loaded) => loaded,
@@ -261,7 +296,13 @@ fn report(
             return Ok(false);
         }
     };
-    let report = market::priced_report(file, &loaded.portfolio, offline)?;
+    let report = match market::priced_report(file, &loaded.portfolio, offline, as_of) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("riskdeck: {}: {err:#}", file.display());
+            return Ok(false);
+        }
+    };
     if json {
         print_json(&report)?;
     } else {

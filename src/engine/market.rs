@@ -66,6 +66,10 @@ pub struct MarketSnapshot {
     pub daily_closes: BTreeMap<String, Arc<[f64]>>,
     /// Where `daily_closes` come from and what they span, for the warnings that cite them.
     pub history_source: Option<String>,
+    /// The valuation time (ms), when known: dated futures that expired before it are settled.
+    pub valued_at_ms: Option<i64>,
+    /// Settlement prices by (underlying, expiry date) for futures expired at `valued_at_ms`.
+    pub settlements: BTreeMap<(String, chrono::NaiveDate), super::expiry::SettlementPrice>,
 }
 
 impl MarketSnapshot {

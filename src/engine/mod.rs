@@ -7,6 +7,7 @@
 //! are `f64`.
 
 pub mod aggregate;
+pub mod expiry;
 pub mod history;
 pub mod margin;
 pub mod market;
@@ -31,7 +32,33 @@ const PARALLEL_MIN_POSITIONS: usize = 200;
 /// on two threads, this one and one of rayon's (the GUI recomputes on every edit; accounts
 /// differ in cost, so both take the next account when done). The result is identical to the
 /// sequential pass, in file order.
+///
+/// Dated futures that expired before the snapshot's valuation time are settled first
+/// ([`expiry::settle`]): their payoff goes into the wallet, they leave margin and exposure,
+/// and each keeps a row saying where it settled.
 pub fn analyze(
+    portfolio: &Portfolio,
+    market: &MarketSnapshot,
+    library: &ParameterLibrary,
+) -> MarginReport {
+    let quote_of = |account: &crate::model::Account| margin::pool::quote_asset(library, account);
+    let Some(settled) = expiry::settle(portfolio, market, &quote_of) else {
+        return analyze_existing(portfolio, market, library);
+    };
+    let mut report = analyze_existing(&settled.portfolio, market, library);
+    expiry::restore_indices(&mut report, &settled.kept);
+    report.positions.extend(settled.rows);
+    // Stable: each account's rows stay in file order, the settled ones in their place.
+    report
+        .positions
+        .sort_by_key(|p| (p.account_index, p.position_index));
+    report.excluded.extend(settled.excluded);
+    report.warnings.extend(settled.warnings);
+    report
+}
+
+/// [`analyze`] on positions that all exist at the valuation time.
+fn analyze_existing(
     portfolio: &Portfolio,
     market: &MarketSnapshot,
     library: &ParameterLibrary,

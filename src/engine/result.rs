@@ -96,6 +96,9 @@ pub struct PositionRisk {
     pub price_source: Option<PriceSource>,
     /// Set when the contract has no price of its own: the underlying whose price stands in.
     pub price_via: Option<Arc<str>>,
+    /// Set for a dated future that expired before the valuation time: where it settled. Its
+    /// payoff is in `unrealized_pnl` (realized, in the wallet); it has no margin or notional.
+    pub expired: Option<super::expiry::Expiry>,
     /// Explanations for tooltips: formulas with numbers, stand-ins, assumptions. Kept as
     /// numbers and shared text; [`PositionRisk::explanation`] writes them out.
     pub notes: Vec<Note>,

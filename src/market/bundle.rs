@@ -15,6 +15,8 @@ use super::types::{Candle, Interval};
 
 /// The last day of bundled history.
 pub const AS_OF: &str = "2025-10-31";
+/// The close time of the last bundled day, [`AS_OF`] 23:59:59.999 UTC (ms since the epoch).
+pub const AS_OF_CLOSE_MS: i64 = 1_761_955_199_999;
 
 /// One embedded CSV series.
 struct Series {
@@ -217,6 +219,17 @@ fn parse_row(line: &str, interval: Interval) -> Option<Candle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_close_time_constant_is_the_last_day() {
+        let day = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("date");
+        assert_eq!(
+            crate::model::valuation::close_of_day_ms(day),
+            AS_OF_CLOSE_MS
+        );
+        let last = last_close("BTC").expect("btc").0;
+        assert_eq!(last + 86_400_000 - 1, AS_OF_CLOSE_MS);
+    }
 
     #[test]
     fn every_row_of_every_file_parses() {

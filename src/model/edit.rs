@@ -61,6 +61,7 @@ impl Edit {
     pub fn between(before: &Portfolio, after: &Portfolio) -> Option<Self> {
         let rest_differs = before.format_version != after.format_version
             || before.base_currency != after.base_currency
+            || before.valuation != after.valuation
             || before.price_overrides != after.price_overrides
             || before.journal != after.journal
             || before.scenario_sets != after.scenario_sets
@@ -198,7 +199,12 @@ mod tests {
     fn other_parts_are_kept_whole() {
         let before = sample();
         let mut after = before.clone();
-        after.price_overrides.clear();
+        after.price_overrides.push(crate::model::PriceOverride {
+            symbol: "BTC".into(),
+            price_usd: rust_decimal::Decimal::ONE_HUNDRED,
+            note: String::new(),
+        });
+        after.valuation = None;
         let edit = Edit::between(&before, &after).unwrap();
         let mut p = before.clone();
         edit.apply(&mut p);

@@ -14,6 +14,7 @@ pub mod provenance;
 pub mod spans;
 pub mod types;
 pub mod validate;
+pub mod valuation;
 pub mod venue_rules;
 
 pub use instrument::InstrumentKey;

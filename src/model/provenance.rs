@@ -121,6 +121,9 @@ pub enum PriceKind {
     Mid,
     /// An aggregated price (CoinGecko) or a bundled close.
     Reference,
+    /// A candle's close at a past valuation time (from the venue's candles, the candle cache
+    /// or the bundled history).
+    Close,
 }
 
 impl PriceKind {
@@ -133,6 +136,7 @@ impl PriceKind {
             Self::Oracle => "oracle",
             Self::Mid => "mid",
             Self::Reference => "reference",
+            Self::Close => "close",
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Portfolio {
     /// Free text: strategy, date of the prices used, anything the author wants to keep.
     #[serde(default)]
     pub notes: String,
+    /// When the numbers are for, in what-if sessions; without it, now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valuation: Option<super::valuation::Valuation>,
     /// One entry per venue account.
     pub accounts: Vec<Account>,
     /// Prices the user typed in by hand; they take precedence over fetched prices.

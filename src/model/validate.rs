@@ -37,6 +37,11 @@ pub fn validate(portfolio: &Portfolio) -> Vec<Issue> {
     if portfolio.name.trim().is_empty() {
         report("name".to_owned(), "the portfolio needs a name".to_owned());
     }
+    if let Some(valuation) = &portfolio.valuation
+        && let Err(message) = super::valuation::parse_as_of(&valuation.as_of)
+    {
+        report("valuation.as_of".to_owned(), message);
+    }
     let mut labels = HashSet::new();
     for (index, account) in portfolio.accounts.iter().enumerate() {
         let path = format!("accounts[{index}]");

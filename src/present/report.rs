@@ -20,6 +20,8 @@ use crate::model::{OptionRight, Portfolio, Position, PositionKind, Settlement};
 pub struct Report {
     /// The file the portfolio was read from, as given on the command line.
     pub file: String,
+    /// The moment every number is for, and what priced it.
+    pub valuation: ValuationLine,
     /// Portfolio name.
     pub name: String,
     /// Format version of the file.
@@ -49,6 +51,46 @@ pub struct Report {
     /// What the prices behind every figure are: the oldest one and how many are stale,
     /// stand-ins or manual, so a headline number never hides that it rests on old data.
     pub prices: PriceSummary,
+}
+
+/// The valuation time in the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ValuationLine {
+    /// The valuation time, RFC 3339 UTC.
+    pub as_of: String,
+    /// `now`, `history` (candle closes at a past time) or `bundled-history` (offline with
+    /// nothing cached).
+    pub basis: &'static str,
+    /// True when the time is the file's own `valuation.as_of`.
+    pub from_file: bool,
+    /// The headline, as the GUI shows it.
+    pub headline: String,
+}
+
+impl ValuationLine {
+    /// The line of `valuation`.
+    pub fn of(valuation: &crate::pricing::Valuation) -> Self {
+        Self {
+            as_of: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(valuation.at_ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_default(),
+            basis: valuation.basis_name(),
+            from_file: valuation.from_file,
+            headline: valuation.headline(),
+        }
+    }
+}
+
+/// How an expired future was settled, in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpiredLine {
+    /// The expiry moment, RFC 3339 UTC (08:00 on the expiry date).
+    pub expired_at: String,
+    /// The settlement price used (the underlying's close at expiry).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub settled_at: Decimal,
+    /// Which close it is; the venue settles on a 30-minute average, so it is approximate.
+    pub basis: String,
 }
 
 /// The state of the prices a report rests on.
@@ -197,6 +239,9 @@ pub struct PositionRiskLine {
     pub explanation: Vec<String>,
     /// Where the price came from and how old it is.
     pub price: Option<PriceLine>,
+    /// Set for a dated future expired at the valuation time: where it settled (its payoff
+    /// is `unrealized_pnl`, now in the wallet; it has no margin, notional or liquidation).
+    pub expired: Option<ExpiredLine>,
 }
 
 /// Cross-account totals.
@@ -410,14 +455,15 @@ pub struct Counts {
 
 impl Report {
     /// Builds the summary from an analysis already computed, with price ages measured to
-    /// `valued_at_ms` (the valuation time the prices were taken for).
+    /// the valuation time the prices were taken for.
     pub fn with_analysis(
         file: &str,
         portfolio: &Portfolio,
         analysis: &MarginReport,
-        valued_at_ms: i64,
+        valuation: &crate::pricing::Valuation,
     ) -> Self {
-        let mut report = Self::build(file, portfolio, analysis, valued_at_ms);
+        let mut report = Self::build(file, portfolio, analysis, valuation.at_ms);
+        report.valuation = ValuationLine::of(valuation);
         report.prices = PriceSummary::of(&report.positions);
         report
     }
@@ -438,6 +484,7 @@ impl Report {
         }
         Self {
             file: file.to_owned(),
+            valuation: ValuationLine::of(&crate::pricing::Valuation::now(valued_at_ms)),
             name: portfolio.name.clone(),
             format_version: portfolio.format_version,
             base_currency: "USD".to_owned(),
@@ -561,6 +608,7 @@ impl Report {
             "{} ({}, format {})",
             self.name, self.file, self.format_version
         );
+        let _ = writeln!(out, "{}", self.valuation.headline);
         let _ = writeln!(
             out,
             "{} accounts, {} positions, {} journal entries, {} scenario sets, {} alerts",
@@ -704,7 +752,12 @@ impl Report {
                 price(p.maintenance_margin, None),
                 p.margin_asset,
                 price_or_none(p.liquidation_price, p.price_tick),
-                if p.liquidated {
+                if let Some(expired) = &p.expired {
+                    format!(
+                        "expired — settled at {}",
+                        price(expired.settled_at, p.price_tick)
+                    )
+                } else if p.liquidated {
                     "LIQUIDATED".to_owned()
                 } else {
                     p.distance_to_liquidation_pct
@@ -785,6 +838,13 @@ fn position_risk_line(risk: &PositionRisk, valued_at_ms: i64) -> PositionRiskLin
         maintenance_usage: risk.maintenance_usage,
         explanation: risk.explanation(),
         price: PriceLine::of(risk, valued_at_ms),
+        expired: risk.expired.as_ref().map(|e| ExpiredLine {
+            expired_at: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(e.expiry_ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            settled_at: e.settled_at,
+            basis: e.basis.to_string(),
+        }),
     }
 }
 

@@ -560,8 +560,22 @@ fn position_row(
     } else {
         color
     };
+    let settled = position.expired.as_ref();
+    let hover = match settled {
+        Some(expiry) => format!(
+            "Expired at 08:00 UTC on its expiry date, before the valuation time: settled at the \
+             underlying's {} (approximate: the venue settles on a 30-minute average). Its \
+             payoff (PnL) is in the wallet; it has no margin and no exposure.",
+            expiry.basis
+        ),
+        None => hover,
+    };
     ui.label(
         RichText::new(match (position.liquidated, position.liquidation_price) {
+            _ if settled.is_some() => format!(
+                "expired — settled at {}",
+                price(settled.map_or(Decimal::ZERO, |e| e.settled_at))
+            ),
             (true, Some(lp)) => format!("LIQUIDATED at liq {}", price(lp)),
             (true, None) => "LIQUIDATED".to_owned(),
             (false, Some(lp)) => format!("liq {}", price(lp)),

@@ -87,3 +87,28 @@ pub fn step_until(
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// A copy of the sample `name` in a temporary folder with manual prices for `coins` set to
+/// their bundled closes of 2025-10-31 (as the samples carried before they had a valuation
+/// time): for tests of how manual prices sit beside fetched marks.
+pub fn temp_copy_with_manual(name: &str, coins: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, path) = temp_copy(name);
+    let prices: String = coins
+        .iter()
+        .map(|coin| {
+            let (_, close, _) = riskdeck::market::bundle::last_close(coin).unwrap();
+            format!(
+                "(symbol: \"{coin}\", price_usd: \"{close}\", note: \"Binance spot close \
+                 2025-10-31\"),"
+            )
+        })
+        .collect();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("price_overrides: [],"));
+    let text = text.replace(
+        "price_overrides: [],",
+        &format!("price_overrides: [{prices}],"),
+    );
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}

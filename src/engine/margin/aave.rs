@@ -306,6 +306,7 @@ pub fn analyze(
         }
         let vol = context.market.daily_vol.get(&line.priced_as).copied();
         report.positions.push(PositionRisk {
+            expired: None,
             account_index: index,
             position_index,
             account: account.label.as_str().into(),

@@ -14,7 +14,7 @@ pub mod dydx;
 pub mod hyperliquid;
 pub mod leg;
 pub mod okx;
-mod pool;
+pub(crate) mod pool;
 pub mod spot;
 
 use std::collections::HashMap;

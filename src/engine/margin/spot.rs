@@ -70,6 +70,7 @@ pub fn analyze(
             gross += value.abs();
         }
         report.positions.push(PositionRisk {
+            expired: None,
             account_index: index,
             position_index,
             account: label.clone(),

@@ -21,6 +21,11 @@ pub fn offline(wanted: &[Wanted], now_ms: i64, cache: &Cached) -> Board {
         ..Board::default()
     };
     fill_unpriced(&mut board, wanted, cache, now_ms);
+    // Nothing cached: every price is a bundled close, so the numbers are for the bundle's
+    // last close, and say so, rather than for today with year-old prices.
+    if board.cache_saved_at_ms.is_none() {
+        board.as_of_ms = Some(bundle::AS_OF_CLOSE_MS);
+    }
     board
 }
 
@@ -82,7 +87,7 @@ fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
 
 /// Lists each unpriced contract under its underlying's price, as the margin engine prices
 /// it; a contract whose underlying is unpriced too stays missing.
-fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
+pub(super) fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
     for item in wanted {
         let Wanted::Contract { underlying, .. } = item else {
             continue;
@@ -146,6 +151,7 @@ pub fn merge(board: &mut Board, outcome: Outcome, wanted: &[Wanted]) {
         PriceKind::Oracle => 3,
         PriceKind::Index => 4,
         PriceKind::Reference => 5,
+        PriceKind::Close => 6,
     };
     let funding = outcome.snapshot.funding;
     let funding_of = |key: &InstrumentKey| {

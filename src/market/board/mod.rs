@@ -12,6 +12,7 @@
 //! own marks. The board holds market prices only; the file's manual prices are laid over it
 //! by [`crate::pricing`], the one place where prices become the engine's input.
 
+pub mod historical;
 pub mod merge;
 pub mod plan;
 pub mod wanted;
@@ -26,6 +27,7 @@ use super::source::Source;
 use super::types::PriceKind;
 use crate::model::InstrumentKey;
 
+pub use historical::at_time;
 pub use merge::offline;
 pub use plan::{SourcePlan, listed_elsewhere, refresh};
 pub use wanted::{Wanted, wanted_by, watch_list};
@@ -96,6 +98,12 @@ pub struct Board {
     pub venues: BTreeMap<Source, VenueReport>,
     /// `Some(date)` when the board comes from the bundled history (offline).
     pub offline_as_of: Option<&'static str>,
+    /// `Some(time)` (ms) when the prices are for a past moment rather than now: a past
+    /// valuation time (candle closes), or offline with nothing cached (the bundle's last
+    /// close). Ages are then measured to that moment.
+    pub as_of_ms: Option<i64>,
+    /// True when the board holds candle closes at a past valuation time ([`at_time`]).
+    pub historical: bool,
     /// When the disk cache the board used was written (ms), if it used one.
     pub cache_saved_at_ms: Option<i64>,
     /// Instruments nothing could price.
@@ -115,11 +123,13 @@ impl Board {
         self.get(&InstrumentKey::coin(ticker))
     }
 
-    /// The USDT price that converts USDT quotes: a live or manual one. The bundled USDT
-    /// series ends on 2024-12-07, so it cannot convert the 2025-10-31 closes (SOURCES.md).
+    /// The USDT price that converts USDT quotes: a live or manual one, or a close at a past
+    /// valuation time. The bundled USDT series ends on 2024-12-07, so its last close cannot
+    /// convert the 2025-10-31 closes (SOURCES.md).
     fn usdt_entry(&self) -> Option<&Entry> {
-        self.coin("USDT")
-            .filter(|e| e.quote == "USD" && e.source != Source::Bundle)
+        self.coin("USDT").filter(|e| {
+            e.quote == "USD" && (e.source != Source::Bundle || e.kind == PriceKind::Close)
+        })
     }
 
     /// USD per USDT on this board (1 when unknown; see [`Board::usdt_assumed`]).

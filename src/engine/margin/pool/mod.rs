@@ -117,11 +117,14 @@ impl Pool<'_> {
 }
 
 /// The stablecoin a linear pool is kept in: the account's only stablecoin, else `USD`.
-fn quote_asset(context: &Context<'_>, account: &Account) -> String {
+pub(crate) fn quote_asset(
+    library: &crate::model::params::ParameterLibrary,
+    account: &Account,
+) -> String {
     let mut stables = account
         .collateral
         .iter()
-        .filter(|c| context.library.stablecoin(&c.asset).is_some())
+        .filter(|c| library.stablecoin(&c.asset).is_some())
         .map(|c| c.asset.to_ascii_uppercase());
     match (stables.next(), stables.next()) {
         (Some(first), None) => first,
@@ -146,7 +149,7 @@ pub fn analyze_derivatives<'a>(
     report: &mut MarginReport,
 ) -> AccountRisk {
     let spec = super::spec(account.venue);
-    let quote = quote_asset(context, account);
+    let quote = quote_asset(context.library, account);
     let quote_usd = context.asset_usd(&quote, report).unwrap_or(Decimal::ONE);
     let isolated_mode = account.margin_mode == MarginMode::Isolated;
     let mut notes: Vec<String> = mode_note(account.margin_mode)

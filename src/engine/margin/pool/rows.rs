@@ -182,6 +182,7 @@ pub(super) fn price(
             gross_usd += notional_usd;
             let underlying_vol = market.daily_vol.get(&*instrument.underlying).copied();
             report.positions.push(PositionRisk {
+                expired: None,
                 account_index: index,
                 position_index: pool_leg.position_index,
                 account: Arc::clone(&label),
@@ -221,6 +222,7 @@ pub(super) fn price(
             gross_usd += item.notional_usd;
             approximate |= item.approximate;
             report.positions.push(PositionRisk {
+                expired: None,
                 account_index: index,
                 position_index: item.position_index,
                 account: Arc::clone(&label),

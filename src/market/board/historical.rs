@@ -1,0 +1,162 @@
+//! The board at a past valuation time: each coin's candle close at that moment, never
+//! today's marks.
+//!
+//! A coin takes the close of the hourly candle that ended at the valuation time (to the
+//! millisecond: a candle closes at its open + its length − 1 ms), else of the daily candle
+//! that ended within a day before it, from the candle cache, the venues (unless offline) or
+//! the bundled history, in that order ([`crate::market::history::load`]). Contracts have no
+//! past marks here, so each stands in at its underlying's close and says so (`via`).
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use super::merge::stand_in_underlyings;
+use super::{Board, Entry, Wanted};
+use crate::market::history::{self, HistoryRequest};
+use crate::market::transport::Transport;
+use crate::market::types::{Candle, Interval, PriceKind};
+use crate::market::{Source, bundle};
+use crate::model::InstrumentKey;
+
+/// The candle of `candles` that closed last at or before `at_ms`, and less than one
+/// `interval` before it.
+pub fn close_at(candles: &[Candle], interval: Interval, at_ms: i64) -> Option<&Candle> {
+    let step = interval.millis();
+    candles.iter().rev().find(|c| {
+        let close_ms = c.open_time_ms.saturating_add(step - 1);
+        close_ms <= at_ms && at_ms - close_ms < step
+    })
+}
+
+/// The board of `wanted` at `at_ms` (a past time): candle closes from the cache, the venues
+/// through `transport` (`None` when offline) and the bundle. `now_ms` stamps what was
+/// fetched.
+pub fn at_time(
+    wanted: &[Wanted],
+    at_ms: i64,
+    transport: Option<&Transport>,
+    cache_dir: Option<&Path>,
+    now_ms: i64,
+    cancel: &AtomicBool,
+) -> Board {
+    let mut board = Board {
+        as_of_ms: Some(at_ms),
+        historical: true,
+        offline_as_of: transport.is_none().then_some(bundle::AS_OF),
+        ..Board::default()
+    };
+    for item in wanted {
+        let Wanted::Asset { ticker } = item else {
+            continue;
+        };
+        match coin_close(ticker, at_ms, transport, cache_dir, now_ms, cancel) {
+            Ok((entry, errors)) => {
+                board.entries.push(entry);
+                board.errors.extend(errors);
+            }
+            Err(errors) => {
+                board.errors.extend(errors);
+                board.missing.push(InstrumentKey::coin(ticker));
+            }
+        }
+    }
+    stand_in_underlyings(&mut board, wanted);
+    board.sort();
+    board
+}
+
+/// One coin's close at `at_ms`: hourly first (exact to the hour), then daily.
+fn coin_close(
+    ticker: &str,
+    at_ms: i64,
+    transport: Option<&Transport>,
+    cache_dir: Option<&Path>,
+    now_ms: i64,
+    cancel: &AtomicBool,
+) -> Result<(Entry, Vec<crate::market::FetchError>), Vec<crate::market::FetchError>> {
+    let mut errors = Vec::new();
+    for interval in [Interval::Hour1, Interval::Day1] {
+        // Hourly candles are fetched only where they may exist: the bundle holds them for
+        // crash windows only, and offline nothing else can.
+        let request = HistoryRequest {
+            asset: ticker.to_owned(),
+            interval,
+            start_ms: at_ms.saturating_sub(2 * interval.millis()),
+            end_ms: at_ms,
+        };
+        let found = match history::load(&request, transport, cache_dir, now_ms, cancel) {
+            Ok(found) => found,
+            Err((errs, _)) => {
+                errors.extend(errs);
+                continue;
+            }
+        };
+        errors.extend(found.errors.iter().cloned());
+        if let Some(candle) = close_at(&found.candles, interval, at_ms) {
+            let entry = Entry {
+                key: InstrumentKey::coin(ticker),
+                kind: PriceKind::Close,
+                price: candle.close,
+                quote: found.quote,
+                source: found.source,
+                venue_time_ms: Some(candle.open_time_ms + interval.millis() - 1),
+                fetched_at_ms: if found.source == Source::Bundle {
+                    at_ms
+                } else {
+                    now_ms
+                },
+                manual: false,
+                via: None,
+                funding_rate: None,
+                listed_as: None,
+            };
+            return Ok((entry, errors));
+        }
+    }
+    Err(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::valuation::parse_as_of;
+
+    fn offline_at(text: &str, tickers: &[&str]) -> Board {
+        let wanted: Vec<Wanted> = tickers
+            .iter()
+            .map(|t| Wanted::Asset {
+                ticker: (*t).to_owned(),
+            })
+            .collect();
+        let at = parse_as_of(text).unwrap_or_default();
+        at_time(&wanted, at, None, None, at, &AtomicBool::new(false))
+    }
+
+    #[test]
+    fn a_date_takes_that_days_close_and_an_hour_inside_a_window_the_hourly_close() {
+        // BTC-USDT.daily.csv, 2025-10-31: close 109608.01 (the samples' entry price).
+        let board = offline_at("2025-10-31", &["BTC"]);
+        let btc = board.coin("BTC").expect("priced");
+        assert_eq!(btc.price.to_string(), "109608.01");
+        assert_eq!(btc.kind, PriceKind::Close);
+        assert_eq!(btc.source, Source::Bundle);
+        // 2025-10-10 lies in a bundled hourly window: 21:00 UTC takes the close of the
+        // 20:00 candle, not the day's close.
+        let hourly = offline_at("2025-10-10T21:00:00Z", &["BTC"]);
+        let daily = offline_at("2025-10-10", &["BTC"]);
+        let h = hourly.coin("BTC").expect("hourly");
+        assert_eq!(
+            h.venue_time_ms,
+            parse_as_of("2025-10-10T21:00:00Z").ok().map(|t| t - 1)
+        );
+        assert_ne!(h.price, daily.coin("BTC").expect("daily").price);
+    }
+
+    #[test]
+    fn a_time_without_history_is_missing_not_todays_price() {
+        // The bundle ends on 2025-10-31; 2025-11-05 has no close offline.
+        let board = offline_at("2025-11-05", &["BTC"]);
+        assert!(board.coin("BTC").is_none());
+        assert_eq!(board.missing, vec![InstrumentKey::coin("BTC")]);
+    }
+}

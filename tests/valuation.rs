@@ -1,0 +1,459 @@
+//! The valuation time: `--as-of`, the file's `valuation`, history pricing at a past time, and
+//! dated futures settled once expired.
+
+use std::process::Command;
+
+use rust_decimal::Decimal;
+
+use crate::common::portfolios_dir;
+
+fn riskdeck(args: &[&str]) -> std::process::Output {
+    let cache = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+        .args(args)
+        .env("RISKDECK_CACHE_DIR", cache.path())
+        .output()
+        .unwrap()
+}
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// The close of `asset`'s bundled CSV row starting with `time` (read independently of the
+/// bundle module).
+fn csv_close(file: &str, time: &str) -> Decimal {
+    let text = std::fs::read_to_string(format!("assets/prices/{file}")).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(time))
+        .unwrap_or_else(|| panic!("{time} in {file}"));
+    row.split(',').nth(4).unwrap().parse().unwrap()
+}
+
+#[test]
+fn samples_open_at_their_valuation_date_priced_from_the_bundle() {
+    for file in crate::common::sample_files() {
+        let path = file.to_str().unwrap();
+        let json = json_of(&riskdeck(&["report", path, "--json", "--offline"]));
+        assert_eq!(
+            json["valuation"]["as_of"], "2025-10-31T23:59:59.999Z",
+            "{path}"
+        );
+        assert_eq!(json["valuation"]["basis"], "history", "{path}");
+        assert_eq!(json["valuation"]["from_file"], true, "{path}");
+        // Nothing manual any more, nothing stale at its own time.
+        assert_eq!(json["prices"]["manual"], 0, "{path}");
+        assert_eq!(json["prices"]["stale"], 0, "{path}");
+    }
+    // A coin held in a wallet is valued at that day's close: basis-trade's cold BTC.
+    let json = json_of(&riskdeck(&[
+        "report",
+        portfolios_dir().join("basis-trade.ron").to_str().unwrap(),
+        "--json",
+        "--offline",
+    ]));
+    let btc = json["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["account"] == "Cold wallet" && p["symbol"] == "BTC")
+        .unwrap();
+    assert_eq!(
+        btc["mark_price"].as_f64(),
+        Some(109_608.01),
+        "BTC-USDT.daily.csv 2025-10-31 close"
+    );
+    assert_eq!(btc["price"]["kind"], "close");
+    let text = riskdeck(&[
+        "report",
+        portfolios_dir().join("basis-trade.ron").to_str().unwrap(),
+        "--offline",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l.starts_with(
+            "Valued at 2025-10-31 close (the file's valuation time): priced from history"
+        )),
+        "the headline is the report's second line:\n{text}"
+    );
+}
+
+#[test]
+fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_close() {
+    let path = portfolios_dir().join("basis-trade.ron");
+    let path = path.to_str().unwrap();
+    let mark = |json: &serde_json::Value| {
+        json["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["account"] == "Cold wallet" && p["symbol"] == "BTC")
+            .unwrap()["mark_price"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| {
+                json["positions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["account"] == "Cold wallet" && p["symbol"] == "BTC")
+                    .unwrap()["mark_price"]
+                    .as_f64()
+                    .map(|f| f.to_string())
+            })
+            .unwrap()
+    };
+    // 2025-10-10T21:00Z: the 20:00 hourly candle's close (it closes at 20:59:59.999).
+    let hourly = json_of(&riskdeck(&[
+        "report",
+        path,
+        "--json",
+        "--offline",
+        "--as-of",
+        "2025-10-10T21:00Z",
+    ]));
+    assert_eq!(
+        mark(&hourly).parse::<Decimal>().unwrap(),
+        csv_close("BTC-USDT.hourly.csv", "2025-10-10T20:00:00Z")
+    );
+    assert_eq!(hourly["valuation"]["from_file"], false);
+    // 2025-06-27 (no hourly window): that day's daily close.
+    let daily = json_of(&riskdeck(&[
+        "report",
+        path,
+        "--json",
+        "--offline",
+        "--as-of",
+        "2025-06-27",
+    ]));
+    assert_eq!(
+        mark(&daily).parse::<Decimal>().unwrap(),
+        csv_close("BTC-USDT.daily.csv", "2025-06-27")
+    );
+    // `prices` at a past time lists closes, kind "close", not stale at their time.
+    let prices = json_of(&riskdeck(&[
+        "prices",
+        "--json",
+        "--offline",
+        "--as-of",
+        "2022-11-09",
+    ]));
+    let btc = prices["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instrument"] == "BTC")
+        .unwrap();
+    assert_eq!(btc["kind"], "close");
+    assert_eq!(btc["stale"], false);
+    assert_eq!(
+        btc["price"].as_f64().map(|f| f.to_string()),
+        Some(csv_close("BTC-USDT.daily.csv", "2022-11-09").to_string())
+    );
+}
+
+#[test]
+fn a_bad_or_future_valuation_time_is_refused_clearly() {
+    let path = portfolios_dir().join("basis-trade.ron");
+    let path = path.to_str().unwrap();
+    let bad = riskdeck(&["report", path, "--offline", "--as-of", "31/10/2025"]);
+    assert_eq!(bad.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a valuation time"));
+    let future = riskdeck(&["report", path, "--offline", "--as-of", "2999-01-01"]);
+    assert_eq!(future.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&future.stderr).contains("is in the future"));
+    let before = riskdeck(&["prices", "--offline", "--as-of", "2001-01-01"]);
+    assert_eq!(before.status.code(), Some(2));
+    // No history at that time: missing, never today's price.
+    let missing = json_of(&riskdeck(&[
+        "prices",
+        "--json",
+        "--offline",
+        "--as-of",
+        "2026-01-05",
+    ]));
+    assert!(
+        missing["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "BTC")
+    );
+    // A file's valuation time that is not a time: an error with its line and column.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v.ron");
+    let text = std::fs::read_to_string(portfolios_dir().join("basis-trade.ron"))
+        .unwrap()
+        .replace("as_of: \"2025-10-31\"", "as_of: \"last tuesday\"");
+    std::fs::write(&file, text).unwrap();
+    let check = riskdeck(&["check", file.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains("v.ron:11:") && stderr.contains("valuation.as_of"),
+        "{stderr}"
+    );
+}
+
+/// A file with one linear BTC future on Binance USDⓈ-M expiring on `expiry`, size 2, entry
+/// 110,000, 50,000 USDT of wallet, valued at 2025-10-31.
+fn future_book(expiry: &str) -> riskdeck::model::Portfolio {
+    let text = format!(
+        r#"#![enable(implicit_some)]
+#![enable(unwrap_variant_newtypes)]
+(format_version: 1, name: "f", base_currency: USD,
+            valuation: (as_of: "2025-10-31"),
+            accounts: [(label: "Futures", venue: BinanceUsdm, margin_mode: Cross,
+              collateral: [(asset: "USDT", amount: "50000")],
+              positions: [
+                Future(symbol: "BTCUSDT_X", underlying: "BTC", settlement: Linear,
+                  expiry: "{expiry}", size: "2", entry_price: "110000", leverage: "10"),
+                Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+                  size: "0.1", entry_price: "100000", leverage: "10"),
+              ])])"#
+    );
+    riskdeck::model::parse_portfolio(&text).unwrap_or_else(|p| panic!("{p:?}"))
+}
+
+fn priced_at_file_time(p: &riskdeck::model::Portfolio) -> riskdeck::engine::MarginReport {
+    let library = riskdeck::model::params::library();
+    let at = riskdeck::model::valuation::parse_as_of("2025-10-31").unwrap();
+    let wanted = riskdeck::market::board::wanted_by(p, library);
+    let board = riskdeck::market::board::at_time(
+        &wanted,
+        at,
+        None,
+        None,
+        at,
+        &std::sync::atomic::AtomicBool::new(false),
+    );
+    let priced = riskdeck::pricing::price(Some(p), &board, library, at);
+    riskdeck::pricing::analyze(p, &priced, library)
+}
+
+#[test]
+fn an_expired_future_is_settled_at_the_08_00_close_and_leaves_margin_and_exposure() {
+    let book = future_book("2025-10-10");
+    let report = priced_at_file_time(&book);
+    let future = report
+        .positions
+        .iter()
+        .find(|p| &*p.symbol == "BTCUSDT_X")
+        .expect("a settled row");
+    let expiry = future.expired.as_ref().expect("expired");
+    // Settled at the close of the 07:00 candle (07:00–07:59:59.999), i.e. BTC at 08:00 UTC.
+    let settle = csv_close("BTC-USDT.hourly.csv", "2025-10-10T07:00:00Z");
+    assert_eq!(settle, Decimal::new(12_093_205, 2));
+    assert_eq!(expiry.settled_at, settle);
+    assert!(expiry.basis.contains("1h close at 08:00"));
+    // Payoff 2 × (120,932.05 − 110,000) = 21,864.10 USDT, realized into the wallet.
+    assert_eq!(future.unrealized_pnl, Decimal::new(2_186_410, 2));
+    assert!(future.approximate);
+    assert_eq!(future.maintenance_margin, Decimal::ZERO);
+    assert_eq!(future.notional_usd, Decimal::ZERO);
+    assert!(future.liquidation_price.is_none());
+    // The account: wallet 50,000 + 21,864.10; only the perpetual is margined and exposed.
+    let account = &report.accounts[0];
+    let perp = report
+        .positions
+        .iter()
+        .find(|p| &*p.symbol == "BTCUSDT")
+        .unwrap();
+    assert_eq!(perp.position_index, 1, "the file's own index is kept");
+    assert_eq!(future.position_index, 0);
+    assert_eq!(account.maintenance_margin_usd, perp.maintenance_margin);
+    let btc = report
+        .exposures
+        .iter()
+        .find(|e| &*e.underlying == "BTC")
+        .unwrap();
+    // 0.1 BTC × the 2025-10-31 close 109,608.01 = 10,960.801 USD: the future is not in it.
+    assert_eq!(btc.gross_notional_usd, Decimal::new(10_960_801, 3));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("expired on 2025-10-10") && w.contains("settled at 120932.05"))
+    );
+    // Its report line says "expired — settled at".
+    let text = riskdeck::present::Report::with_analysis(
+        "f.ron",
+        &book,
+        &report,
+        &riskdeck::pricing::Valuation::now(0),
+    )
+    .to_text();
+    assert!(text.contains("expired — settled at 120,932.05"), "{text}");
+}
+
+#[test]
+fn outside_the_hourly_windows_a_future_settles_at_the_daily_close_and_without_history_is_left_out()
+{
+    let report = priced_at_file_time(&future_book("2025-06-27"));
+    let future = report
+        .positions
+        .iter()
+        .find(|p| &*p.symbol == "BTCUSDT_X")
+        .unwrap();
+    let expiry = future.expired.as_ref().unwrap();
+    assert_eq!(
+        expiry.settled_at,
+        csv_close("BTC-USDT.daily.csv", "2025-06-27")
+    );
+    assert!(expiry.basis.contains("daily close of 2025-06-27"));
+    // Not yet expired at the valuation time: an ordinary margined position.
+    let live = priced_at_file_time(&future_book("2025-12-26"));
+    let open = live
+        .positions
+        .iter()
+        .find(|p| &*p.symbol == "BTCUSDT_X")
+        .unwrap();
+    assert!(open.expired.is_none());
+    assert!(open.maintenance_margin > Decimal::ZERO);
+    // Valued now (a year later), the bundle has no BTC price at that expiry: left out, said.
+    let library = riskdeck::model::params::library();
+    let book = future_book("2025-12-26");
+    let board = riskdeck::market::board::offline(
+        &riskdeck::market::board::wanted_by(&book, library),
+        1_790_000_000_000,
+        &riskdeck::market::cache::Cached::default(),
+    );
+    let now = riskdeck::pricing::for_choice(&board, riskdeck::model::valuation::AsOf::Now);
+    let priced = riskdeck::pricing::price(Some(&book), &now, library, 1_790_000_000_000);
+    let report = riskdeck::pricing::analyze(&book, &priced, library);
+    assert!(report.positions.iter().all(|p| &*p.symbol != "BTCUSDT_X"));
+    assert!(report.excluded.iter().any(
+        |e| e.path == "accounts[0].positions[0]" && e.reason.contains("expired on 2025-12-26")
+    ));
+}
+
+/// The app on the basis sample a month after its valuation time, offline, with its own
+/// empty cache.
+fn month_later_app() -> (
+    tempfile::TempDir,
+    egui_kittest::Harness<'static, riskdeck::app::RiskDeckApp>,
+) {
+    let (dir, path) = crate::common::temp_copy("basis-trade.ron");
+    let cache = dir.path().join("cache");
+    let later = crate::common::FIXED_NOW_MS + 30 * 86_400_000;
+    let harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            let feed = riskdeck::app::market::LiveFeed::with_cache_dir(Some(cache))
+                .with_clock(riskdeck::market::fetch::Clock::Fixed(later));
+            let mut app = crate::common::frozen_app(cc, path, true, Box::new(feed));
+            app.clock = riskdeck::market::fetch::Clock::Fixed(later);
+            app
+        });
+    (dir, harness)
+}
+
+fn cold_btc_mark(app: &riskdeck::app::RiskDeckApp) -> Option<Decimal> {
+    app.document
+        .as_ref()?
+        .analysis()
+        .positions
+        .iter()
+        .find(|p| &*p.account == "Cold wallet" && &*p.symbol == "BTC")
+        .map(|p| p.mark_price)
+}
+
+#[test]
+fn the_gui_opens_a_sample_at_its_valuation_time_and_the_toolbar_switches_it() {
+    use egui_kittest::kittest::Queryable as _;
+    use riskdeck::model::valuation::AsOf;
+    let (_dir, mut harness) = month_later_app();
+    crate::common::step_until(&mut harness, "the file's time priced", |app| {
+        !app.is_refreshing() && app.board().is_some_and(|b| b.historical)
+    });
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Valued at 2025-10-31 close (the file's valuation time)")
+            .is_some(),
+        "the headline names the file's time"
+    );
+    assert_eq!(
+        cold_btc_mark(harness.state()),
+        Some(csv_close("BTC-USDT.daily.csv", "2025-10-31"))
+    );
+    // A time typed into the toolbar's field and Enter: the hourly close then. A typo first:
+    // outlined, nothing changes.
+    harness.get_by_label("Valuation date or time").focus();
+    harness.step();
+    harness
+        .get_by_label("Valuation date or time")
+        .type_text("2025-10-1O");
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().valuation,
+        AsOf::File,
+        "a typo is not applied"
+    );
+    harness.get_by_label("Valuation date or time").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Valuation date or time")
+        .type_text("2025-10-10T21:00Z");
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let at = riskdeck::model::valuation::parse_as_of("2025-10-10T21:00Z").unwrap();
+    assert_eq!(harness.state().valuation, AsOf::At(at));
+    crate::common::step_until(&mut harness, "the chosen time priced", |app| {
+        !app.is_refreshing() && app.board().is_some_and(|b| b.as_of_ms == Some(at))
+    });
+    harness.run_steps(2);
+    assert_eq!(
+        cold_btc_mark(harness.state()),
+        Some(csv_close("BTC-USDT.hourly.csv", "2025-10-10T20:00:00Z"))
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Valued at 2025-10-10 21:00 UTC: priced from history")
+            .is_some()
+    );
+    // "Now" from the toolbar's menu: today's numbers, the bundled closes then old (offline).
+    harness
+        .get(
+            egui_kittest::kittest::By::new()
+                .role(egui::accesskit::Role::ComboBox)
+                .value("2025-10-10 21:00 UTC"),
+        )
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Now").click();
+    crate::common::step_until(&mut harness, "valued now", |app| {
+        app.valuation == AsOf::Now
+            && !app.is_refreshing()
+            && app.board().is_some_and(|b| !b.historical)
+    });
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Valued now (").is_some());
+    let document = harness.state().document.as_ref().unwrap();
+    assert_eq!(
+        document.priced().valuation.basis,
+        riskdeck::pricing::Basis::Now
+    );
+    let report = riskdeck::present::Report::with_analysis(
+        "b.ron",
+        document.portfolio(),
+        document.analysis(),
+        &document.priced().valuation,
+    );
+    assert!(
+        report.prices.stale > 0,
+        "a month-old bundled close is stale now"
+    );
+}
