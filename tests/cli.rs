@@ -359,3 +359,64 @@ fn max_age_fails_a_script_on_old_prices_and_the_report_says_which() {
     ]);
     assert_eq!(prices.status.code(), Some(1));
 }
+
+#[test]
+fn check_warns_of_an_over_committed_account_with_its_line_and_exits_0() {
+    // 1 BTC at 10x needs 10,960.80 USDT of initial margin at the 2025-10-31 close
+    // (109,608.01 / 10); the wallet holds 1,000: it could not have been opened.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oc.ron");
+    std::fs::write(
+        &file,
+        r#"#![enable(implicit_some)]
+#![enable(unwrap_variant_newtypes)]
+(format_version: 1, name: "oc", base_currency: USD,
+    valuation: (as_of: "2025-10-31"),
+    accounts: [
+        (label: "Fine", venue: BinanceUsdm, margin_mode: Cross,
+          collateral: [(asset: "USDT", amount: "100000")], positions: []),
+        (label: "Tiny", venue: BinanceUsdm, margin_mode: Cross,
+          collateral: [(asset: "USDT", amount: "1000")],
+          positions: [
+            Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+              size: "1", entry_price: "109608.01", leverage: "10"),
+          ]),
+    ])
+"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = riskdeck(&["check", path]);
+    assert_eq!(out.status.code(), Some(0), "a warning, not an error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{path}:8:9: warning: accounts[1]: \"Tiny\" needs 10960.80 USD"
+        )) && stderr.contains("over-committed"),
+        "{stderr}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&riskdeck(&["check", path, "--json"]).stdout).unwrap();
+    let warning = &json["files"][0]["warnings"][0];
+    assert_eq!(warning["path"], "accounts[1]");
+    assert_eq!(warning["line"], 8);
+    // The report says it too, in warnings[].
+    let report: serde_json::Value =
+        serde_json::from_slice(&riskdeck(&["report", path, "--offline", "--json"]).stdout).unwrap();
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("Over-committed: \"Tiny\""))
+    );
+    // Every sample checks clean of warnings.
+    for sample in crate::common::sample_files() {
+        let out = riskdeck(&["check", sample.to_str().unwrap()]);
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("warning"),
+            "{}",
+            sample.display()
+        );
+    }
+}

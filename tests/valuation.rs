@@ -457,3 +457,91 @@ fn the_gui_opens_a_sample_at_its_valuation_time_and_the_toolbar_switches_it() {
         "a month-old bundled close is stale now"
     );
 }
+
+#[test]
+fn one_staleness_rule_a_cached_live_mark_keeps_the_live_threshold_offline() {
+    use riskdeck::market::board::Entry;
+    use riskdeck::market::{PriceKind, Source};
+    let now = crate::common::FIXED_NOW_MS;
+    let mark = |age_s: i64, source: Source, kind: PriceKind| Entry {
+        key: riskdeck::model::InstrumentKey::contract(
+            riskdeck::model::Venue::BinanceUsdm,
+            "BTCUSDT",
+        ),
+        kind,
+        price: Decimal::ONE_HUNDRED,
+        quote: "quote",
+        source,
+        venue_time_ms: Some(now - age_s * 1000),
+        fetched_at_ms: now,
+        manual: false,
+        via: None,
+        funding_rate: None,
+        listed_as: None,
+    };
+    let thresholds = (
+        riskdeck::market::board::STALE_MARK_SECONDS,
+        riskdeck::market::board::STALE_HISTORY_SECONDS,
+    );
+    // A live mark 10 minutes old is stale, whether fresh from the venue or read back from the
+    // cache offline (its age counts from the venue's time, not the cache's).
+    assert!(mark(600, Source::BinanceFutures, PriceKind::Mark).is_stale(now, thresholds));
+    assert!(!mark(60, Source::BinanceFutures, PriceKind::Mark).is_stale(now, thresholds));
+    // A bundled close or a candle close keeps the day threshold.
+    assert!(!mark(3_600, Source::Bundle, PriceKind::Reference).is_stale(now, thresholds));
+    assert!(!mark(3_600, Source::BinanceSpot, PriceKind::Close).is_stale(now, thresholds));
+    assert!(mark(90_000, Source::Bundle, PriceKind::Reference).is_stale(now, thresholds));
+    // The CLI's `prices --offline` reads the cached mark with the live threshold.
+    let cache = tempfile::tempdir().unwrap();
+    let real_now = riskdeck::market::fetch::now_ms();
+    let entry = Entry {
+        venue_time_ms: Some(real_now - 600_000),
+        fetched_at_ms: real_now - 600_000,
+        ..mark(0, Source::BinanceFutures, PriceKind::Mark)
+    };
+    riskdeck::market::cache::save(
+        &riskdeck::market::cache::prices_path(cache.path()),
+        &[entry],
+        real_now - 600_000,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.ron");
+    std::fs::write(
+        &file,
+        r#"#![enable(implicit_some)]
+#![enable(unwrap_variant_newtypes)]
+(format_version: 1, name: "p", base_currency: USD, accounts: [(label: "B",
+            venue: BinanceUsdm, margin_mode: Cross, collateral: [(asset: "USDT", amount: "1000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+            size: "0.001", entry_price: "100", leverage: "10")])])"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+        .args(["prices", file.to_str().unwrap(), "--offline", "--json"])
+        .env("RISKDECK_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let json = json_of(&output);
+    let btc = json["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instrument"] == "BTCUSDT")
+        .unwrap();
+    assert_eq!(btc["source"], "binance_futures");
+    assert_eq!(btc["stale"], true, "{btc}");
+    // And the report's account row says its prices are stale.
+    let output = Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+        .args(["report", file.to_str().unwrap(), "--offline", "--json"])
+        .env("RISKDECK_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let json = json_of(&output);
+    assert_eq!(
+        json["accounts"][0]["prices"]["stale"], 1,
+        "{}",
+        json["accounts"][0]
+    );
+    assert_eq!(json["accounts"][0]["prices"]["oldest"], "BTCUSDT");
+}

@@ -224,7 +224,12 @@ impl eframe::App for RiskDeckApp {
         let ctx = ui.ctx().clone();
         self.market_tick(&ctx);
         self.margin_view.stale_after_s = (self.state.stale_mark_s, self.state.stale_history_s);
-        self.margin_view.now_ms = self.clock.now_ms();
+        // Ages are measured to the valuation time the numbers are for: a past time's closes
+        // keep their age at that time; "now" keeps ageing until the next refresh.
+        self.margin_view.now_ms = match self.document.as_ref().map(|d| &d.priced().valuation) {
+            Some(v) if v.basis != crate::pricing::Basis::Now => v.at_ms,
+            _ => self.clock.now_ms(),
+        };
         let mut commands = self.shortcuts(&ctx);
         settings::settings_window(&ctx, self.settings_open, &self.state, &mut commands);
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_ui(ui, &mut commands));

@@ -139,11 +139,7 @@ pub fn prices(
     if let Some(portfolio) = &portfolio {
         board = crate::pricing::with_manual(&board, portfolio, now);
     }
-    let threshold = if offline || board.as_of_ms.is_some() {
-        STALE_HISTORY_SECONDS
-    } else {
-        STALE_MARK_SECONDS
-    };
+    let threshold = (STALE_MARK_SECONDS, STALE_HISTORY_SECONDS);
     let mut assumptions = Vec::new();
     if board.usdt_assumed() {
         assumptions.push("USDT-quoted prices converted at 1 USD per USDT: no USDT price.");

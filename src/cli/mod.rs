@@ -225,12 +225,88 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// What a valid file still should not be: accounts whose initial margin exceeds their equity
+/// (over-committed), as `LINE:COL: warning: PATH: MESSAGE`, priced offline from the bundle at
+/// the file's valuation time (the bundle's last close when it has none), never the network.
+fn book_warnings(file: &std::path::Path, portfolio: &crate::model::Portfolio) -> Vec<Warning> {
+    use crate::market::board;
+    let library = crate::model::params::library();
+    let now = crate::market::fetch::now_ms();
+    let wanted = board::wanted_by(portfolio, library);
+    let past = crate::pricing::past_time(crate::model::valuation::AsOf::File, Some(portfolio), now)
+        .ok()
+        .flatten();
+    let board = match past {
+        Some(at) => board::at_time(
+            &wanted,
+            at,
+            None,
+            None,
+            now,
+            &std::sync::atomic::AtomicBool::new(false),
+        ),
+        None => board::offline(&wanted, now, &crate::market::cache::Cached::default()),
+    };
+    let priced = crate::pricing::price(Some(portfolio), &board, library, now);
+    let analysis = crate::pricing::analyze(portfolio, &priced, library);
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let tree = crate::model::spans::scan(&text).ok();
+    analysis
+        .accounts
+        .iter()
+        .filter(|a| a.is_over_committed())
+        .map(|account| {
+            let path = format!("accounts[{}]", account.index);
+            let offset = tree.as_ref().map_or(0, |t| t.locate(&path));
+            let (line, col) = crate::model::spans::line_col(&text, offset);
+            Warning {
+                message: format!(
+                    "\"{}\" needs {} USD of initial margin with {} USD of equity at {}: it \
+                     could not have opened these positions (over-committed)",
+                    account.label,
+                    account.initial_margin_usd.round_dp(2),
+                    account.equity_usd.round_dp(2),
+                    crate::model::valuation::describe(priced.valued_at_ms)
+                ),
+                path,
+                line,
+                col,
+            }
+        })
+        .collect()
+}
+
+/// A warning about a valid file, with where it is.
+struct Warning {
+    path: String,
+    line: usize,
+    col: usize,
+    message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: warning: {}: {}",
+            self.line, self.col, self.path, self.message
+        )
+    }
+}
+
 fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
     let mut all_valid = true;
     let mut results = Vec::new();
     for file in files {
+        let mut warnings: Vec<Warning> = Vec::new();
         let (valid, problems) = match load_file(file) {
             Ok(loaded) => {
+                warnings = book_warnings(file, &loaded.portfolio);
+                if !json {
+                    for warning in &warnings {
+                        eprintln!("{}:{warning}", file.display());
+                    }
+                }
                 if !json {
                     let positions: usize = loaded
                         .portfolio
@@ -271,6 +347,9 @@ fn check(files: &[PathBuf], json: bool) -> anyhow::Result<bool> {
         results.push(serde_json::json!({
             "file": file.display().to_string(),
             "valid": valid,
+            "warnings": warnings.iter().map(|w| serde_json::json!({
+                "path": w.path, "line": w.line, "col": w.col, "message": w.message,
+            })).collect::<Vec<_>>(),
             "problems": problems.iter().map(|p| serde_json::json!({
                 "path": p.path, "line": p.line, "col": p.col, "message": p.message,
             })).collect::<Vec<_>>(),

@@ -379,6 +379,14 @@ pub struct MarginReport {
 }
 
 impl AccountRisk {
+    /// Whether the account's initial margin exceeds its (positive) equity at a venue with a
+    /// margin ratio: it could not have opened these positions.
+    pub fn is_over_committed(&self) -> bool {
+        crate::engine::margin::spec(self.venue).ratio != crate::venues::MarginRatio::None
+            && self.equity_usd > Decimal::ZERO
+            && self.initial_margin_usd > self.equity_usd
+    }
+
     /// The row of an account the engine could not compute: every figure zero or absent, and
     /// marked approximate so nothing reads as a healthy number.
     pub fn excluded(index: usize, account: &crate::model::Account) -> Self {
@@ -414,12 +422,7 @@ impl MarginReport {
     /// wrong, and the margin numbers rest on collateral that is not there.
     fn flag_over_committed(&mut self) {
         for account in &mut self.accounts {
-            let has_ratio = crate::engine::margin::spec(account.venue).ratio
-                != crate::venues::MarginRatio::None;
-            if has_ratio
-                && account.equity_usd > Decimal::ZERO
-                && account.initial_margin_usd > account.equity_usd
-            {
+            if account.is_over_committed() {
                 let line = format!(
                     "Over-committed: \"{}\" needs {} USD of initial margin with {} USD of \
                      equity; it could not have opened these positions.",

@@ -104,6 +104,19 @@ pub fn age_seconds(now_ms: i64, stamped_ms: i64) -> i64 {
     now_ms.saturating_sub(stamped_ms).max(0) / 1000
 }
 
+/// The one staleness rule (board, report, GUI, `prices`): the age after which a price from
+/// `source` of `kind` counts as stale, given the `(live, history)` thresholds in seconds. A
+/// candle close (bundled, or a past valuation time's) keeps the history threshold; every
+/// other market price — a live mark, and the same mark read back from the cache — keeps the
+/// live one, its age counted from the venue's time.
+pub fn stale_after_s(source: Source, kind: PriceKind, (live_s, history_s): (i64, i64)) -> i64 {
+    if source == Source::Bundle || kind == PriceKind::Close {
+        history_s
+    } else {
+        live_s
+    }
+}
+
 /// Which price a number is.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

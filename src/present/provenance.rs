@@ -70,11 +70,11 @@ impl PriceLine {
                     now_ms,
                     venue_time_ms.unwrap_or(*fetched_at_ms),
                 );
-                let threshold = if *source == crate::market::Source::Bundle {
-                    stale_history_s
-                } else {
-                    stale_mark_s
-                };
+                let threshold = crate::model::provenance::stale_after_s(
+                    *source,
+                    *kind,
+                    (stale_mark_s, stale_history_s),
+                );
                 Self {
                     source: source.key().to_owned(),
                     kind: kind.name().to_owned(),

@@ -366,6 +366,8 @@ pub struct AccountReport {
     /// At or below its maintenance margin (Aave: health factor below 1; isolated: a position
     /// past its liquidation price): being liquidated.
     pub liquidated: bool,
+    /// The state of the prices this account's figures rest on (its oldest, stale, stand-in).
+    pub prices: PriceSummary,
     /// Maintenance margin ÷ equity (Aave: 1 / health factor; isolated: the worst position's),
     /// 100 % = liquidation, the same definition at every venue; null when equity ≤ 0.
     #[serde(with = "rust_decimal::serde::float_option")]
@@ -465,6 +467,15 @@ impl Report {
         let mut report = Self::build(file, portfolio, analysis, valuation.at_ms);
         report.valuation = ValuationLine::of(valuation);
         report.prices = PriceSummary::of(&report.positions);
+        for account in &mut report.accounts {
+            account.prices = PriceSummary::from_lines(
+                report
+                    .positions
+                    .iter()
+                    .filter(|p| p.account == account.label)
+                    .filter_map(|p| Some((p.symbol.clone(), p.price.as_ref()?))),
+            );
+        }
         report
     }
 
@@ -507,6 +518,7 @@ impl Report {
                     liquidation_move_pct: risk.liquidation_move_pct,
                     approximate: risk.approximate,
                     liquidated: risk.liquidated,
+                    prices: PriceSummary::default(),
                     maintenance_usage: risk.maintenance_usage,
                     maintenance_usage_of: risk.maintenance_usage_of.clone(),
                     margin_ratio_direction: match crate::engine::margin::spec(account.venue).ratio {
@@ -708,7 +720,7 @@ impl Report {
         for account in &self.accounts {
             let _ = writeln!(
                 out,
-                "  {}{}: equity {} USD, MM {} USD, MM usage {}, venue margin ratio {}, leverage {}, {}, {}",
+                "  {}{}: equity {} USD, MM {} USD, MM usage {}, venue margin ratio {}, leverage {}, {}, {}; prices: {}",
                 account.label,
                 if account.approximate { " ~" } else { "" },
                 money(account.equity_usd),
@@ -739,6 +751,7 @@ impl Report {
                             .map_or_else(|| NONE.to_owned(), signed_pct)
                     )
                 },
+                account.prices.headline(),
             );
         }
         for p in &self.positions {

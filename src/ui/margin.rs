@@ -127,7 +127,15 @@ pub fn margin_ui(
                 ui.colored_label(theme::error_color(ui), format!("Warning: {warning}"));
             }
             ui.add_space(6.0);
-            accounts_table(ui, report, view, selection);
+            // The table scrolls sideways in a narrow panel rather than cutting its last
+            // columns (liquidation move, prices).
+            egui::ScrollArea::horizontal()
+                .id_salt("margin_accounts_scroll")
+                .show(ui, |ui| {
+                    accounts_table(ui, report, view, selection);
+                    // Room for the floating scroll bar, so it never covers the last row.
+                    ui.add_space(ui.spacing().scroll.floating_width + 4.0);
+                });
             ui.add_space(8.0);
             charts(ui, report, selection);
             if !report.excluded.is_empty() || !report.assumptions.is_empty() {
@@ -449,7 +457,7 @@ fn account_row(
         "The uniform move of every underlying that brings the account to its venue's \
          liquidation threshold, tier changes included.",
     );
-    ui.label("");
+    account_prices_cell(ui, report, account.index, view);
     ui.end_row();
     if expanded {
         for position in report
@@ -606,6 +614,44 @@ fn position_row(
         format!("PnL {}", fmt::price(position.unrealized_pnl, None)),
     );
     ui.end_row();
+}
+
+/// The state of the prices an account's figures rest on, in its row: its oldest price's age,
+/// amber when any is stale or a stand-in (the report's `accounts[].prices`).
+fn account_prices_cell(ui: &mut egui::Ui, report: &MarginReport, index: usize, view: &MarginView) {
+    let lines: Vec<(String, crate::present::PriceLine)> = report
+        .positions
+        .iter()
+        .filter(|p| p.account_index == index)
+        .filter_map(|p| {
+            let line =
+                crate::present::PriceLine::with_thresholds(p, view.now_ms, view.stale_after_s)?;
+            Some((p.symbol.to_string(), line))
+        })
+        .collect();
+    let summary = crate::present::report::PriceSummary::from_lines(
+        lines.iter().map(|(name, line)| (name.clone(), line)),
+    );
+    let age = summary
+        .oldest_age_seconds
+        .map(crate::present::format::age)
+        .unwrap_or_default();
+    let (text, color) = if summary.stale > 0 {
+        (format!("STALE {age}"), theme::warn_color(ui))
+    } else if summary.stand_in > 0 {
+        (
+            format!("{} stand-in", summary.stand_in),
+            theme::warn_color(ui),
+        )
+    } else if summary.oldest_age_seconds.is_some() {
+        (format!("prices {age}"), theme::weak_color(ui))
+    } else if summary.manual > 0 {
+        ("manual".to_owned(), theme::weak_color(ui))
+    } else {
+        (String::new(), theme::weak_color(ui))
+    };
+    ui.label(RichText::new(text).small().color(color))
+        .on_hover_text(format!("Prices of this account: {}", summary.headline()));
 }
 
 fn venue_color(index: usize) -> Color32 {

@@ -81,9 +81,12 @@ impl Entry {
         )
     }
 
-    /// Whether the price is older than `threshold_s` (manual prices never are).
-    pub fn is_stale(&self, now_ms: i64, threshold_s: i64) -> bool {
-        !self.manual && self.age_seconds(now_ms) > threshold_s
+    /// Whether the price is older than its threshold of `(live, history)` seconds by the one
+    /// staleness rule ([`crate::model::provenance::stale_after_s`]); manual prices never are.
+    pub fn is_stale(&self, now_ms: i64, thresholds_s: (i64, i64)) -> bool {
+        !self.manual
+            && self.age_seconds(now_ms)
+                > crate::model::provenance::stale_after_s(self.source, self.kind, thresholds_s)
     }
 }
 
