@@ -172,19 +172,42 @@ impl RiskDeckApp {
                 }
                 JobResult::Saved {
                     state,
-                    result: Some((path, Ok(stamp))),
+                    result: Some((path, Ok(saved))),
                     then,
                     ..
                 } => {
                     self.remember_recent(&path);
-                    self.notice = Some(format!(
-                        "Saved {} (previous version kept as .bak).",
-                        path.display()
-                    ));
-                    if let Some(document) = &mut self.document {
-                        document.mark_saved(path, stamp, state);
+                    match &saved.conflict {
+                        None => {
+                            self.notice = Some(format!(
+                                "Saved {} (previous version kept as .bak).",
+                                path.display()
+                            ));
+                        }
+                        Some(kept) => {
+                            let message = format!(
+                                "Saved {}, but another program wrote the file while it was \
+                                 being saved. Its version was not lost: it is kept as {}. \
+                                 Compare the two and merge what you need.",
+                                path.display(),
+                                kept.display()
+                            );
+                            self.notice = Some(format!(
+                                "Saved; another program's version kept as {}.",
+                                kept.display()
+                            ));
+                            self.dialog = Some(Dialog::Error {
+                                title: "Another program changed the file".to_owned(),
+                                message,
+                            });
+                        }
                     }
-                    self.proceed(ctx, then);
+                    if let Some(document) = &mut self.document {
+                        document.mark_saved(path, saved.stamp, state);
+                    }
+                    if saved.conflict.is_none() {
+                        self.proceed(ctx, then);
+                    }
                 }
                 JobResult::Saved {
                     result: Some((_, Err(FileError::ChangedOnDisk { .. }))),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::model::Portfolio;
-use crate::model::io::{FileError, FileStamp, LoadedFile, Overwrite, load_file, save_file};
+use crate::model::io::{FileError, LoadedFile, Overwrite, Saved, load_file, save_file};
 
 /// What to do once a save has succeeded (the action that asked for the save).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +51,9 @@ pub enum JobResult {
         snapshot: Portfolio,
         /// The document state that was written.
         state: u64,
-        /// Where it went and its new stamp, or why it failed; `None` if cancelled.
-        result: Option<(PathBuf, Result<FileStamp, FileError>)>,
+        /// Where it went and its new stamp (and any other writer's version kept aside), or
+        /// why it failed; `None` if cancelled.
+        result: Option<(PathBuf, Result<Saved, FileError>)>,
         /// What to do next on success.
         then: AfterSave,
     },

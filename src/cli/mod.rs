@@ -435,7 +435,19 @@ fn format(files: &[PathBuf], check_only: bool) -> anyhow::Result<bool> {
                 &loaded.header,
                 Overwrite::IfUnchanged(loaded.stamp),
             ) {
-                Ok(_) => outln!("{}: reformatted (previous version in .bak)", file.display()),
+                Ok(saved) => match saved.conflict {
+                    None => outln!("{}: reformatted (previous version in .bak)", file.display()),
+                    Some(kept) => {
+                        outln!("{}: reformatted", file.display());
+                        eprintln!(
+                            "riskdeck: {}: another program wrote the file meanwhile; its \
+                             version is kept as {}",
+                            file.display(),
+                            kept.display()
+                        );
+                        all_ok = false;
+                    }
+                },
                 Err(err) => {
                     eprintln!("{err}");
                     all_ok = false;

@@ -1,10 +1,23 @@
 //! Reading and writing portfolio files on disk, crash-safe.
 //!
-//! Saving writes a temporary file in the same folder, flushes it to disk, keeps the previous
-//! version as `NAME.ron.bak`, and only then renames the new file over the old one, so a crash
-//! or a full disk at any moment leaves either the old file or the new one, never half of each.
-//! Each opened file carries a [`FileStamp`]; saving refuses to overwrite a file whose content
-//! changed on disk since it was opened, unless the caller says so.
+//! Saving writes a temporary file in the same folder (with the file's mode and group),
+//! flushes it to disk, and exchanges it with the file in one atomic step, so a crash or a full
+//! disk at any moment leaves either the old file or the new one, never half of each.
+//!
+//! Each opened file carries a [`FileStamp`] (length and content hash); a save refuses to
+//! overwrite a file whose content changed since it was opened, unless the caller says so. The
+//! check and the replacement cannot be one step, so another program (an editor, a sync client)
+//! may still slip a version in between them. On Linux the replacement is therefore an
+//! exchange (`renameat2` with `RENAME_EXCHANGE`): what comes out is the exact file that was
+//! replaced, and it is compared with the version that was checked. If it is that version it
+//! becomes `NAME.ron.bak`; if another writer's version came out, it is kept as
+//! `NAME.ron.conflict-TIME` and the caller is told ([`Saved::conflict`]): no edit is lost.
+//! Elsewhere the replacement is a rename and the window between check and rename remains
+//! (README, "Never losing a file").
+//!
+//! A symlink is saved through (its target is replaced; the link stays a link); a read-only
+//! file is refused; temporary files are removed on failure, and a crash's leftovers
+//! (`.riskdeck-save-NAME-*.tmp`) are removed at the next save of that file.
 
 use std::fs::{self, File};
 use std::hash::{Hash as _, Hasher as _};
@@ -73,6 +86,15 @@ pub enum FileError {
         path.display()
     )]
     ChangedOnDisk {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is read-only; nothing was written.
+    #[error(
+        "{}: the file is read-only; make it writable or save under another name",
+        path.display()
+    )]
+    ReadOnly {
         /// The file.
         path: PathBuf,
     },
@@ -176,18 +198,31 @@ pub enum Overwrite {
     Always,
 }
 
-/// Saves `portfolio` to `path` atomically, keeping the previous file as `NAME.ron.bak`.
-/// Returns the stamp of what was written.
+/// What a save did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    /// The stamp of what was written.
+    pub stamp: FileStamp,
+    /// When another program wrote the file between the check and the replacement: where its
+    /// version is kept (`NAME.ron.conflict-TIME`), so nothing it wrote is lost.
+    pub conflict: Option<PathBuf>,
+}
+
+/// Saves `portfolio` to `path` atomically, keeping the replaced file as `NAME.ron.bak`.
 pub fn save_file(
     path: &Path,
     portfolio: &Portfolio,
     header: &str,
     overwrite: Overwrite,
-) -> Result<FileStamp, FileError> {
+) -> Result<Saved, FileError> {
     save_file_with(path, portfolio, header, overwrite, |file, bytes| {
         file.write_all(bytes)
     })
 }
+
+/// A crash's temporary files are this old at least before a save removes them (a younger
+/// one may belong to a save still running in another window).
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// [`save_file`] with the write of the new content supplied by the caller, so tests can make
 /// it fail half way and check that the original file survives.
@@ -197,7 +232,7 @@ pub fn save_file_with(
     header: &str,
     overwrite: Overwrite,
     write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
-) -> Result<FileStamp, FileError> {
+) -> Result<Saved, FileError> {
     let text = to_ron_string(portfolio, header)?;
     let bytes = text.as_bytes();
     let write_error = |step, source| FileError::Write {
@@ -205,8 +240,22 @@ pub fn save_file_with(
         step,
         source,
     };
-
-    let existing = match fs::read(path) {
+    // Through a symlink: the target is what gets replaced, the link stays a link.
+    let target = resolve_link(path).map_err(|err| write_error("following the link", err))?;
+    let metadata = match fs::metadata(&target) {
+        Ok(metadata) => Some(metadata),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+        Err(err) => return Err(write_error("reading the current file", err)),
+    };
+    if metadata
+        .as_ref()
+        .is_some_and(|m| m.permissions().readonly())
+    {
+        return Err(FileError::ReadOnly {
+            path: path.to_owned(),
+        });
+    }
+    let existing = match fs::read(&target) {
         Ok(current) => Some(current),
         Err(err) if err.kind() == io::ErrorKind::NotFound => None,
         Err(err) => return Err(write_error("reading the current file", err)),
@@ -219,28 +268,190 @@ pub fn save_file_with(
         });
     }
 
-    let folder = match path.parent() {
+    let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
     };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    remove_leftovers(&folder, &name);
     let mut temp = tempfile::Builder::new()
-        .prefix(".riskdeck-save-")
+        .prefix(&format!(".riskdeck-save-{name}-"))
         .suffix(".tmp")
         .tempfile_in(&folder)
         .map_err(|err| write_error("creating a temporary file", err))?;
     write(temp.as_file_mut(), bytes).map_err(|err| write_error("writing", err))?;
+    if let Some(metadata) = &metadata {
+        keep_mode_and_group(temp.as_file(), metadata)
+            .map_err(|err| write_error("keeping the file's permissions", err))?;
+    }
     temp.as_file()
         .sync_all()
         .map_err(|err| write_error("flushing to disk", err))?;
-
-    if let Some(current) = &existing {
-        write_backup(path, &folder, current)
-            .map_err(|err| write_error("keeping the .bak copy", err))?;
-    }
-    temp.persist(path)
-        .map_err(|err| write_error("replacing the file", err.error))?;
+    let stamp = FileStamp::of(bytes);
+    let Some(current) = existing else {
+        // A new file: never replace one another program created meanwhile.
+        return match temp.persist_noclobber(&target) {
+            Ok(_) => {
+                sync_folder(&folder);
+                Ok(Saved {
+                    stamp,
+                    conflict: None,
+                })
+            }
+            Err(err) if err.error.kind() == io::ErrorKind::AlreadyExists => {
+                Err(FileError::ChangedOnDisk {
+                    path: path.to_owned(),
+                })
+            }
+            Err(err) => Err(write_error("creating the file", err.error)),
+        };
+    };
+    let checked = FileStamp::of(&current);
+    let conflict = replace(temp, &target, &folder, &current, checked)
+        .map_err(|(step, err)| write_error(step, err))?;
     sync_folder(&folder);
-    Ok(FileStamp::of(bytes))
+    Ok(Saved { stamp, conflict })
+}
+
+/// Where a save through `path` writes: the final target of a symlink (resolved relative to
+/// the link's folder), else `path` itself.
+fn resolve_link(path: &Path) -> io::Result<PathBuf> {
+    let mut target = path.to_owned();
+    // A bounded walk: a loop of links is an error, not a hang.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&target)?;
+                target = match target.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            Ok(_) => return Ok(target),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(target),
+            Err(err) => return Err(err),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Gives the new file the replaced file's permission bits and group (the owner stays the
+/// saving user, as any editor does).
+#[cfg(unix)]
+fn keep_mode_and_group(file: &File, metadata: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    file.set_permissions(metadata.permissions())?;
+    let own = file.metadata()?;
+    if own.gid() != metadata.gid() {
+        // Only a group the user belongs to can be given; otherwise the folder's default stays.
+        let _ignored = std::os::unix::fs::fchown(file, None, Some(metadata.gid()));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_mode_and_group(file: &File, metadata: &fs::Metadata) -> io::Result<()> {
+    file.set_permissions(metadata.permissions())
+}
+
+/// Removes `.riskdeck-save-NAME-*.tmp` files a crash left in `folder` (older than a minute).
+fn remove_leftovers(folder: &Path, name: &str) {
+    let prefix = format!(".riskdeck-save-{name}-");
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= LEFTOVER_AGE);
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") && old {
+            let _ignored = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `NAME.ron.conflict-20261201T235959.123Z` beside `target`, named by when the other
+/// version was written (`written`, its modification time: no clock is read here).
+fn conflict_path(target: &Path, written: std::time::SystemTime) -> PathBuf {
+    let time = chrono::DateTime::<chrono::Utc>::from(written);
+    let mut name = target
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push(format!(".conflict-{}", time.format("%Y%m%dT%H%M%S%.3fZ")));
+    target.with_file_name(name)
+}
+
+/// Puts `temp` in place of `target` and keeps what it replaced: as the `.bak` when it is the
+/// version that was checked (`checked`), else as a conflict file, whose path is returned.
+#[cfg(target_os = "linux")]
+fn replace(
+    temp: tempfile::NamedTempFile,
+    target: &Path,
+    folder: &Path,
+    current: &[u8],
+    checked: FileStamp,
+) -> Result<Option<PathBuf>, (&'static str, io::Error)> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    let temp_path = temp.path().to_owned();
+    match renameat_with(CWD, &temp_path, CWD, target, RenameFlags::EXCHANGE) {
+        Ok(()) => {}
+        // A file system without exchange (some network and FUSE mounts): a plain rename, and
+        // the window between check and rename remains there.
+        Err(err) if err == rustix::io::Errno::INVAL || err == rustix::io::Errno::NOSYS => {
+            return rename_over(temp, target, folder, current);
+        }
+        Err(err) => return Err(("replacing the file", err.into())),
+    }
+    // The temporary name now holds exactly what was at `target`: never delete it unread.
+    let (file, temp_path) = temp
+        .keep()
+        .map_err(|e| ("keeping the replaced file", e.error))?;
+    drop(file);
+    let displaced = fs::read(&temp_path).map_err(|e| ("reading the replaced file", e))?;
+    if FileStamp::of(&displaced) == checked {
+        fs::rename(&temp_path, backup_path(target)).map_err(|e| ("keeping the .bak copy", e))?;
+        Ok(None)
+    } else {
+        let written = fs::metadata(&temp_path)
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let conflict = conflict_path(target, written);
+        fs::rename(&temp_path, &conflict).map_err(|e| ("keeping the other version", e))?;
+        Ok(Some(conflict))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn replace(
+    temp: tempfile::NamedTempFile,
+    target: &Path,
+    folder: &Path,
+    current: &[u8],
+    _checked: FileStamp,
+) -> Result<Option<PathBuf>, (&'static str, io::Error)> {
+    rename_over(temp, target, folder, current)
+}
+
+/// The portable replacement: the checked version as `.bak`, then a rename over the file.
+fn rename_over(
+    temp: tempfile::NamedTempFile,
+    target: &Path,
+    folder: &Path,
+    current: &[u8],
+) -> Result<Option<PathBuf>, (&'static str, io::Error)> {
+    write_backup(target, folder, current).map_err(|e| ("keeping the .bak copy", e))?;
+    temp.persist(target)
+        .map_err(|e| ("replacing the file", e.error))?;
+    Ok(None)
 }
 
 /// The backup path of a portfolio file: `NAME.ron` → `NAME.ron.bak`.
@@ -256,6 +467,7 @@ pub fn backup_path(path: &Path) -> PathBuf {
 fn write_backup(path: &Path, folder: &Path, content: &[u8]) -> io::Result<()> {
     let mut temp = tempfile::Builder::new()
         .prefix(".riskdeck-bak-")
+        .suffix(".tmp")
         .tempfile_in(folder)?;
     temp.write_all(content)?;
     temp.as_file().sync_all()?;
