@@ -424,9 +424,27 @@ fn replace(
         let written = fs::metadata(&temp_path)
             .and_then(|m| m.modified())
             .unwrap_or(std::time::UNIX_EPOCH);
-        let conflict = conflict_path(target, written);
-        fs::rename(&temp_path, &conflict).map_err(|e| ("keeping the other version", e))?;
-        Ok(Some(conflict))
+        let base = conflict_path(target, written);
+        // Never over an earlier conflict file (two can share a millisecond): NOREPLACE, and
+        // the next free `-N` name.
+        for n in 1u32.. {
+            let conflict = if n == 1 {
+                base.clone()
+            } else {
+                let mut name = base.as_os_str().to_os_string();
+                name.push(format!("-{n}"));
+                PathBuf::from(name)
+            };
+            match renameat_with(CWD, &temp_path, CWD, &conflict, RenameFlags::NOREPLACE) {
+                Ok(()) => return Ok(Some(conflict)),
+                Err(err) if err == rustix::io::Errno::EXIST && n < 1000 => {}
+                Err(err) => return Err(("keeping the other version", err.into())),
+            }
+        }
+        Err((
+            "keeping the other version",
+            io::Error::other("no free name"),
+        ))
     }
 }
 
