@@ -16,6 +16,7 @@ mod common;
 mod engine;
 mod engine_props;
 mod fuzz_numbers;
+mod http_deadlines;
 mod layering;
 mod malformed;
 mod market_http;

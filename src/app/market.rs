@@ -17,13 +17,33 @@ use crate::market::transport::{BaseUrls, HttpConfig, Transport};
 use crate::market::{ErrorKind, FetchError, Source};
 
 /// How the user set up the sources (Settings view).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct FeedSettings {
     /// Source order for coins and the stablecoin source.
     pub plan: board::SourcePlan,
     /// Base URL per source, replacing the venue's own (and the environment's).
     pub base_urls: BaseUrls,
+    /// Seconds a whole refresh may take; what is left then is abandoned and reported.
+    pub round_deadline_s: u64,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            plan: board::SourcePlan::default(),
+            base_urls: BaseUrls::default(),
+            round_deadline_s: HttpConfig::default().round_deadline.as_secs(),
+        }
+    }
+}
+
+/// The HTTP policy of `settings`.
+fn http_config(settings: &FeedSettings) -> HttpConfig {
+    HttpConfig {
+        round_deadline: std::time::Duration::from_secs(settings.round_deadline_s.max(1)),
+        ..HttpConfig::default()
+    }
 }
 
 /// Where boards come from: the venues in the app, a fake in tests.
@@ -59,6 +79,8 @@ pub struct LiveFeed {
     transport_error: Option<String>,
     /// The base URLs the client was made with.
     base_urls: BaseUrls,
+    /// The refresh deadline the client was made with (s).
+    round_deadline_s: u64,
     /// Where the price cache lives; `None` keeps no cache.
     cache_dir: Option<std::path::PathBuf>,
     /// The time boards and the cache are stamped with.
@@ -105,13 +127,16 @@ impl PriceFeed for LiveFeed {
         cancel: &AtomicBool,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Board {
-        if settings.base_urls != self.base_urls {
+        if settings.base_urls != self.base_urls
+            || settings.round_deadline_s != self.round_deadline_s
+        {
             self.base_urls.clone_from(&settings.base_urls);
+            self.round_deadline_s = settings.round_deadline_s;
             self.transport = None;
             self.transport_error = None;
         }
         if self.transport.is_none() && self.transport_error.is_none() {
-            match Transport::new(HttpConfig::default(), &self.base_urls) {
+            match Transport::new(http_config(settings), &self.base_urls) {
                 Ok(transport) => self.transport = Some(transport),
                 Err(e) => self.transport_error = Some(e),
             }

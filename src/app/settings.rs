@@ -40,6 +40,18 @@ pub fn settings_window(
                 ui.weak("(0 = only with Refresh now)");
             });
             ui.horizontal(|ui| {
+                ui.label("Give up on a refresh after");
+                ui.add(
+                    egui::DragValue::new(&mut state.feed.round_deadline_s)
+                        .range(2..=300)
+                        .suffix(" s"),
+                )
+                .on_hover_text(
+                    "Every request, retry and Retry-After wait of one refresh must end within \
+                     this time; what is left is abandoned and reported per venue.",
+                );
+            });
+            ui.horizontal(|ui| {
                 ui.label("Stale after: live prices");
                 ui.add(
                     egui::DragValue::new(&mut state.stale_mark_s)

@@ -135,15 +135,27 @@ pub fn now_ms() -> i64 {
 }
 
 /// Runs `jobs`, one thread per venue, and merges the results in venue order.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "network I/O: one scoped, named thread per venue so a slow venue delays no other"
-)]
 pub fn fetch_all(
     transport: &Transport,
     jobs: Vec<Job>,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
+) -> Outcome {
+    fetch_all_until(transport, jobs, cancel, progress, None)
+}
+
+/// [`fetch_all`] inside a refresh round ending at `deadline`: requests not sent by then are
+/// abandoned and reported, one error each.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "network I/O: one scoped, named thread per venue so a slow venue delays no other"
+)]
+pub fn fetch_all_until(
+    transport: &Transport,
+    jobs: Vec<Job>,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Progress) + Sync),
+    deadline: Option<Instant>,
 ) -> Outcome {
     let mut by_venue: BTreeMap<Source, Vec<Job>> = BTreeMap::new();
     for job in jobs {
@@ -157,7 +169,7 @@ pub fn fetch_all(
                     let worker = std::thread::Builder::new()
                         .name(format!("riskdeck-fetch-{}", source.key()));
                     let handle = worker.spawn_scoped(scope, move || {
-                        run_venue(transport, source, &jobs, cancel, progress)
+                        run_venue(transport, source, &jobs, cancel, progress, deadline)
                     });
                     (source, handle)
                 })
@@ -214,6 +226,7 @@ fn run_venue(
     jobs: &[Job],
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
+    deadline: Option<Instant>,
 ) -> (Source, Snapshot, Vec<FetchError>, VenueReport) {
     let started = Instant::now();
     let mut snapshot = Snapshot::default();
@@ -228,9 +241,14 @@ fn run_venue(
                 kind: kind.clone(),
                 message: "not sent: the venue refused an earlier request".to_owned(),
             }),
+            None if deadline.is_some_and(|end| Instant::now() >= end) => {
+                Err(transport.past_round(&job.request))
+            }
             None => {
                 let fetched_at = now_ms();
-                transport.fetch(&job.request, cancel, |body| (job.parse)(body, fetched_at))
+                transport.fetch_until(&job.request, cancel, deadline, |body| {
+                    (job.parse)(body, fetched_at)
+                })
             }
         };
         match result {

@@ -1,7 +1,11 @@
 //! The HTTP side of market data: one blocking reqwest client (rustls, gzip, an explicit
-//! User-Agent) with connect and total timeouts, a cap on body size, retries with exponential
-//! backoff and jitter for transient failures, `Retry-After` honoured on 429/418, and
-//! cancellation between attempts. Status codes become typed errors (price-apis.md §0).
+//! User-Agent) with a connect timeout and a total deadline per request that covers reading
+//! the body (a body dribbled a byte at a time is cut off), a cap on body size, retries with
+//! exponential backoff and jitter for transient failures, `Retry-After` honoured on 429/418
+//! up to a cap, every wait kept inside the refresh round's deadline, and cancellation between
+//! attempts. Redirects are not followed (a venue API never redirects; following one could
+//! send a request to another host, and a redirected POST would become a GET). Status codes
+//! become typed errors (price-apis.md §0).
 //!
 //! This is the only module that opens sockets; callers decide which requests to make
 //! ([`super::fetch`]) and parse bodies with the venue modules.
@@ -20,6 +24,9 @@ pub struct HttpConfig {
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, body included.
     pub total_timeout: Duration,
+    /// Time allowed for a whole refresh (every request and wait of it); what is left when it
+    /// passes is abandoned and reported.
+    pub round_deadline: Duration,
     /// Bodies larger than this are rejected (a venue never sends more for these calls).
     pub max_body_bytes: usize,
     /// Attempts after the first for transient failures.
@@ -37,10 +44,11 @@ impl Default for HttpConfig {
         Self {
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(15),
+            round_deadline: Duration::from_secs(20),
             max_body_bytes: 8 * 1024 * 1024,
             retries: 2,
             backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(10),
             user_agent: format!("RiskDeck/{} (desktop risk tool)", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -72,6 +80,7 @@ impl Transport {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.total_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent.clone())
             .gzip(true)
             .build()
@@ -92,6 +101,20 @@ impl Transport {
         self.base_urls.get(&source).map_or("", String::as_str)
     }
 
+    /// The policy in force.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// The deadline of a refresh round starting now.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a network deadline on the monotonic clock (transport shell)"
+    )]
+    pub fn round_deadline(&self) -> Instant {
+        Instant::now() + self.config.round_deadline
+    }
+
     /// Sends `request`, retrying transient failures, and parses the body with `parse`. A 4xx
     /// body is given to `parse` too, so the venue's own error envelope becomes the error.
     pub fn fetch<T>(
@@ -100,7 +123,19 @@ impl Transport {
         cancel: &AtomicBool,
         parse: impl Fn(&[u8]) -> Result<T, ParseError>,
     ) -> Result<T, FetchError> {
-        let body = self.send_with_retries(request, cancel)?;
+        self.fetch_until(request, cancel, None, parse)
+    }
+
+    /// [`Transport::fetch`] inside a round that ends at `deadline`: no attempt starts, and no
+    /// wait runs, past it.
+    pub fn fetch_until<T>(
+        &self,
+        request: &Request,
+        cancel: &AtomicBool,
+        deadline: Option<Instant>,
+        parse: impl Fn(&[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, FetchError> {
+        let body = self.send_with_retries(request, cancel, deadline)?;
         match parse(&body.bytes) {
             Ok(value) if body.status < 300 => Ok(value),
             // A 4xx whose body parsed as data: report the status.
@@ -127,18 +162,30 @@ impl Transport {
         }
     }
 
-    /// Sends `request` up to `1 + retries` times while failures are transient.
+    /// Sends `request` up to `1 + retries` times while failures are transient, within the
+    /// round's `deadline` when given.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "request deadlines on the monotonic clock (transport shell)"
+    )]
     pub fn send_with_retries(
         &self,
         request: &Request,
         cancel: &AtomicBool,
+        round: Option<Instant>,
     ) -> Result<Body, FetchError> {
         let mut attempt = 0;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Err(self.error(request, ErrorKind::Offline, "cancelled".to_owned()));
             }
-            let error = match self.send_once(request) {
+            let now = Instant::now();
+            if round.is_some_and(|end| now >= end) {
+                return Err(self.past_round(request));
+            }
+            let own = now + self.config.total_timeout;
+            let deadline = round.map_or(own, |end| end.min(own));
+            let error = match self.send_once(request, deadline) {
                 Ok(body) => return Ok(body),
                 Err(error) => error,
             };
@@ -158,6 +205,17 @@ impl Transport {
             if attempt >= self.config.retries {
                 return Err(error);
             }
+            // A wait that would end past the round's deadline is not started.
+            if round.is_some_and(|end| Instant::now() + wait >= end) {
+                return Err(FetchError {
+                    message: format!(
+                        "{}; no retry: waiting {} s would pass the refresh round's deadline",
+                        error.message,
+                        wait.as_secs()
+                    ),
+                    ..error
+                });
+            }
             attempt += 1;
             if !sleep_unless_cancelled(wait, cancel) {
                 return Err(self.error(request, ErrorKind::Offline, "cancelled".to_owned()));
@@ -165,8 +223,25 @@ impl Transport {
         }
     }
 
-    /// One attempt: status codes and transport failures become typed errors.
-    fn send_once(&self, request: &Request) -> Result<Body, FetchError> {
+    /// The error of a request the round's deadline left unsent.
+    pub fn past_round(&self, request: &Request) -> FetchError {
+        self.error(
+            request,
+            ErrorKind::Timeout,
+            format!(
+                "not sent: the refresh round's {} s deadline passed",
+                self.config.round_deadline.as_secs()
+            ),
+        )
+    }
+
+    /// One attempt, finished by `deadline` (body included): status codes and transport
+    /// failures become typed errors.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the request's deadline on the monotonic clock (transport shell)"
+    )]
+    fn send_once(&self, request: &Request, deadline: Instant) -> Result<Body, FetchError> {
         let url = request.url(self.base_url(request.source));
         let builder = match request.method {
             Method::Get => self.client.get(&url),
@@ -176,7 +251,9 @@ impl Transport {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(request.body.clone().unwrap_or_default()),
         };
+        let remaining = deadline.saturating_duration_since(Instant::now());
         let response = builder
+            .timeout(remaining.max(Duration::from_millis(1)))
             .send()
             .map_err(|e| self.transport_error(request, &e))?;
         let status = response.status().as_u16();
@@ -192,6 +269,8 @@ impl Transport {
             // Bybit answers 403 to US addresses and Binance's firewall uses it too.
             403 => Some(ErrorKind::RegionBlocked),
             s if s >= 500 => Some(ErrorKind::Http { status }),
+            // Not followed: see the module docs.
+            s if (300..400).contains(&s) => Some(ErrorKind::Http { status }),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -199,6 +278,15 @@ impl Transport {
                 ErrorKind::RegionBlocked => format!(
                     "HTTP {status}: the venue refuses requests from this network (region or \
                      IP block)"
+                ),
+                _ if (300..400).contains(&status) => format!(
+                    "HTTP {status}: a redirect to {} was not followed (venue APIs do not \
+                     redirect; check the base URL)",
+                    response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("an unnamed location")
                 ),
                 _ => format!("HTTP {status}"),
             };
@@ -211,18 +299,47 @@ impl Transport {
         {
             return Err(self.too_large(request, limit));
         }
+        // Read in chunks, checking the deadline between them: each read is bounded by the
+        // client's timeout, but a body that keeps arriving slowly must still end in time.
         let mut bytes = Vec::new();
-        response
-            .take(limit as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
-                let kind = if is_timeout_io(&e) {
-                    ErrorKind::Timeout
-                } else {
-                    ErrorKind::Connect
-                };
-                self.error(request, kind, format!("reading the body failed: {e}"))
-            })?;
+        let mut reader = response.take(limit as u64 + 1);
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if Instant::now() >= deadline {
+                return Err(self.error(
+                    request,
+                    ErrorKind::Timeout,
+                    format!(
+                        "the body did not arrive in time ({} bytes received)",
+                        bytes.len()
+                    ),
+                ));
+            }
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // The client's own timeout ends a read at the deadline too.
+                Err(_) if Instant::now() + Duration::from_millis(50) >= deadline => {
+                    return Err(self.error(
+                        request,
+                        ErrorKind::Timeout,
+                        format!(
+                            "the body did not arrive in time ({} bytes received)",
+                            bytes.len()
+                        ),
+                    ));
+                }
+                Err(e) => {
+                    let kind = if is_timeout_io(&e) {
+                        ErrorKind::Timeout
+                    } else {
+                        ErrorKind::Connect
+                    };
+                    return Err(self.error(request, kind, format!("reading the body failed: {e}")));
+                }
+            }
+        }
         if bytes.len() > limit {
             return Err(self.too_large(request, limit));
         }

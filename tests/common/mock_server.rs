@@ -17,6 +17,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub delay: Duration,
+    /// When set, the body is sent one byte at a time with this pause between bytes.
+    pub dribble: Option<Duration>,
 }
 
 impl Reply {
@@ -32,7 +34,14 @@ impl Reply {
             headers: Vec::new(),
             body: body.into(),
             delay: Duration::ZERO,
+            dribble: None,
         }
+    }
+
+    /// The same reply with its body sent a byte per `pause` (a stalling server).
+    pub fn dribbled(mut self, pause: Duration) -> Self {
+        self.dribble = Some(pause);
+        self
     }
 
     /// The same reply after `delay`.
@@ -165,6 +174,19 @@ fn handle(stream: TcpStream, routes: &[Route], bodies: &Mutex<Vec<String>>) {
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&reply.body);
+    match reply.dribble {
+        Some(pause) => {
+            for byte in &reply.body {
+                if stream.write_all(std::slice::from_ref(byte)).is_err() {
+                    return;
+                }
+                let _ = stream.flush();
+                std::thread::sleep(pause);
+            }
+        }
+        None => {
+            let _ = stream.write_all(&reply.body);
+        }
+    }
     let _ = stream.flush();
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use super::merge::{fill_unpriced, merge};
 use super::{Board, Wanted};
 use crate::market::cache::Cached;
-use crate::market::fetch::{Job, Progress, VenueState, fetch_all};
+use crate::market::fetch::{Job, Progress, VenueState, fetch_all_until};
 use crate::market::source::Source;
 use crate::market::transport::Transport;
 use crate::market::types::{PriceKind, Snapshot};
@@ -78,6 +78,8 @@ pub fn refresh(
     progress: &(dyn Fn(Progress) + Sync),
     now_ms: i64,
 ) -> Board {
+    // One deadline for the whole refresh, every round of it.
+    let deadline = transport.round_deadline();
     let mut board = Board::default();
     let coins: Vec<&str> = wanted
         .iter()
@@ -119,7 +121,7 @@ pub fn refresh(
     }
     merge(
         &mut board,
-        fetch_all(transport, jobs, cancel, progress),
+        fetch_all_until(transport, jobs, cancel, progress, Some(deadline)),
         wanted,
     );
     // Later rounds: what is still unpriced, at the next source.
@@ -139,11 +141,11 @@ pub fn refresh(
         };
         merge(
             &mut board,
-            fetch_all(transport, jobs, cancel, progress),
+            fetch_all_until(transport, jobs, cancel, progress, Some(deadline)),
             wanted,
         );
     }
-    contracts_elsewhere(&mut board, transport, wanted, cancel, progress);
+    contracts_elsewhere(&mut board, transport, wanted, cancel, progress, deadline);
     // Then the last cached prices, then the bundled closes: their ages mark them stale.
     fill_unpriced(&mut board, wanted, cache, now_ms);
     board
@@ -388,6 +390,7 @@ fn contracts_elsewhere(
     wanted: &[Wanted],
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress) + Sync),
+    deadline: std::time::Instant,
 ) {
     let mut tried: BTreeSet<(InstrumentKey, Venue)> = BTreeSet::new();
     loop {
@@ -438,7 +441,11 @@ fn contracts_elsewhere(
         if jobs.is_empty() || cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        merge(board, fetch_all(transport, jobs, cancel, progress), wanted);
+        merge(
+            board,
+            fetch_all_until(transport, jobs, cancel, progress, Some(deadline)),
+            wanted,
+        );
         for (ours, other_venue, theirs) in round {
             if let Some(entry) = board
                 .entries
