@@ -544,3 +544,127 @@ fn every_prefix_of_a_valid_file_never_panics() {
         let _ = parse_portfolio(&BASE[..end]);
     }
 }
+
+/// A file of `n` positions each with a size that is not a number (one problem each).
+fn many_problems(n: usize) -> String {
+    let positions: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "                Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: \
+                 Linear, size: \"lots{i}\", entry_price: \"100\", leverage: \"10\"),"
+            )
+        })
+        .collect();
+    BASE.replace(
+        "                Perpetual(symbol: \"BTCUSDT\", underlying: \"BTC\", settlement: Linear, size: \"1\", entry_price: \"100000\", leverage: \"10\"),",
+        &positions.join("\n"),
+    )
+}
+
+#[test]
+fn forty_thousand_problems_are_all_listed_each_at_its_line() {
+    // The listing is linear (line starts indexed once); its speed is in benches/problems.rs.
+    let text = many_problems(40_000);
+    let found = problems(&text);
+    assert_eq!(found.len(), 40_000);
+    for i in [0, 1, 19_999, 39_999] {
+        let (line, col) = position_of(&text, &format!("\"lots{i}\""));
+        let problem = &found[i];
+        assert_eq!((problem.line, problem.col), (line, col), "{problem}");
+        assert_eq!(problem.path, format!("accounts[0].positions[{i}].size"));
+    }
+}
+
+#[test]
+fn a_byte_order_mark_and_cr_only_line_endings_are_read() {
+    let with_bom = format!("\u{feff}{BASE}");
+    assert!(
+        parse_portfolio_bytes(with_bom.as_bytes()).is_ok(),
+        "a UTF-8 BOM is read"
+    );
+    let cr_only = BASE.replace('\n', "\r");
+    assert!(
+        parse_portfolio(&cr_only).is_ok(),
+        "old-Mac line endings are read"
+    );
+    let crlf = BASE.replace('\n', "\r\n");
+    assert!(parse_portfolio(&crlf).is_ok());
+    // Positions stay right in a CR-only file: the broken size is on the line it is on.
+    let broken = broken("entry_price: \"100000\"", "entry_price: \"one\"").replace('\n', "\r");
+    let found = problems(&broken);
+    let (line, col) = position_of(&broken.replace('\r', "\n"), "\"one\"");
+    assert_eq!((found[0].line, found[0].col), (line, col), "{:?}", found[0]);
+    // A BOM file keeps its top comment through a save (it is part of the header).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.ron");
+    std::fs::write(&path, with_bom.as_bytes()).unwrap();
+    let loaded = riskdeck::model::io::load_file(&path).unwrap();
+    assert!(
+        loaded.header.starts_with("// A small valid portfolio"),
+        "{:?}",
+        loaded.header
+    );
+}
+
+#[test]
+fn a_decimal_with_more_digits_than_decimal_holds_is_an_error_at_its_position() {
+    // 31 significant digits: Decimal would round it to 28 and `format` would write it shorter.
+    let text = broken(
+        "entry_price: \"100000\"",
+        "entry_price: \"109608.0123456789012345678901234\"",
+    );
+    let found = problems(&text);
+    let (line, col) = position_of(&text, "\"109608.0123456789012345678901234\"");
+    assert_eq!((found[0].line, found[0].col), (line, col));
+    assert_eq!(found[0].path, "accounts[0].positions[0].entry_price");
+    assert!(
+        found[0].message.contains("31 significant digits"),
+        "{}",
+        found[0].message
+    );
+    // 28 digits, and trailing zeros beyond, are exact and accepted.
+    let ok = broken(
+        "entry_price: \"100000\"",
+        "entry_price: \"109608.0123456789012345678900000000\"",
+    );
+    assert!(parse_portfolio(&ok).is_ok());
+    // A name that happens to be digits is text, not a number.
+    let named = broken(
+        "name: \"Test\"",
+        "name: \"1234567890123456789012345678901234\"",
+    );
+    assert!(parse_portfolio(&named).is_ok());
+    // The GUI's number fields refuse the same input.
+    assert!(
+        riskdeck::present::format::parse_decimal_input("109,608.0123456789012345678901234")
+            .unwrap_err()
+            .contains("significant digits")
+    );
+    for (input, digits) in [
+        ("-0012.3400", Some(4)),
+        ("0.0001", Some(4)),
+        ("1e5", None),
+        ("", None),
+    ] {
+        assert_eq!(
+            riskdeck::model::load::significant_digits(input),
+            digits,
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn the_too_large_message_gives_the_file_s_own_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.ron");
+    let size = riskdeck::model::load::MAX_FILE_BYTES + 5_000_000;
+    std::fs::write(&path, vec![b' '; size]).unwrap();
+    let error = riskdeck::model::io::load_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(&format!("the file is {size} bytes")),
+        "{error}"
+    );
+}

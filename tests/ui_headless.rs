@@ -544,3 +544,37 @@ fn offline_numbers_say_so_at_the_top_and_the_prices_line_counts_them() {
         "the prices line"
     );
 }
+
+#[test]
+fn a_file_with_thousands_of_problems_lists_the_first_few_hundred_and_counts_the_rest() {
+    let (dir, path) = temp_copy("basis-trade.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    let broken = dir.path().join("many.ron");
+    let text = std::fs::read_to_string(dir.path().join("basis-trade.ron")).unwrap();
+    let position = "                Perpetual(\n                    symbol: \"BTCUSDT\",\n                    underlying: \"BTC\",\n                    settlement: Linear,\n                    size: \"-4\",";
+    assert!(text.contains(position));
+    let many: Vec<String> = (0..1_000)
+        .map(|i| position.replace("size: \"-4\"", &format!("size: \"lots{i}\"")) + "\n                    entry_price: \"1\",\n                    leverage: \"5\",\n                ),\n")
+        .collect();
+    let text = text.replacen(
+        &format!("{position}\n"),
+        &format!("{}{position}\n", many.join("")),
+        1,
+    );
+    std::fs::write(&broken, text).unwrap();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_command(&ctx, Command::Open(broken));
+    step_until(&mut harness, "the load to fail", |app| {
+        app.load_problems().is_some()
+    });
+    harness.run_steps(2);
+    assert_eq!(harness.state().load_problems().unwrap().len(), 1_000);
+    assert!(harness.query_by_label("1000 problem(s):").is_some());
+    assert!(
+        harness.query_by_label_contains("… and 700 more").is_some(),
+        "the rest are counted"
+    );
+}

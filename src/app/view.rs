@@ -8,6 +8,10 @@ use super::{Answer, Command, Dialog, RiskDeckApp, samples};
 use crate::model::io::format_problems;
 use crate::ui::{self, Pane, fields::FieldEdits};
 
+/// Problems listed in the "Could not open" window; the rest are counted ("and N more"), so
+/// a file with tens of thousands of problems opens the window at once.
+pub const SHOWN_PROBLEMS: usize = 300;
+
 impl RiskDeckApp {
     /// The banner over every panel when no live price is behind the numbers: offline, or
     /// every venue failed.
@@ -486,13 +490,20 @@ impl RiskDeckApp {
                                 .striped(true)
                                 .num_columns(3)
                                 .show(ui, |ui| {
-                                    for problem in &failure.problems {
+                                    for problem in failure.problems.iter().take(SHOWN_PROBLEMS) {
                                         ui.label(format!("{}:{}", problem.line, problem.col));
                                         ui.label(&problem.path);
                                         ui.label(&problem.message);
                                         ui.end_row();
                                     }
                                 });
+                            let more = failure.problems.len().saturating_sub(SHOWN_PROBLEMS);
+                            if more > 0 {
+                                ui.label(format!(
+                                    "… and {more} more (Copy all copies every one; `riskdeck \
+                                     check FILE` lists them too)"
+                                ));
+                            }
                         });
                     if ui
                         .button("Copy all")

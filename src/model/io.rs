@@ -125,13 +125,28 @@ pub fn format_problems(path: &Path, problems: &[Problem]) -> String {
 /// Reads, parses and validates a portfolio file.
 pub fn load_file(path: &Path) -> Result<LoadedFile, FileError> {
     let bytes = read_limited(path)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        // Only the first bytes past the limit were read: the message gives the file's size.
+        let size = fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(FileError::Invalid {
+            path: path.to_owned(),
+            problems: vec![Problem {
+                path: String::new(),
+                line: 1,
+                col: 1,
+                message: format!(
+                    "the file is {size} bytes; a portfolio file is at most {MAX_FILE_BYTES} bytes"
+                ),
+            }],
+        });
+    }
     let stamp = FileStamp::of(&bytes);
     let portfolio = parse_portfolio_bytes(&bytes).map_err(|problems| FileError::Invalid {
         path: path.to_owned(),
         problems,
     })?;
     // The bytes parsed, so they are UTF-8.
-    let header = leading_comment(&String::from_utf8_lossy(&bytes));
+    let header = leading_comment(&super::load::readable(&String::from_utf8_lossy(&bytes)));
     Ok(LoadedFile {
         path: path.to_owned(),
         portfolio,

@@ -57,7 +57,7 @@ pub fn parse_portfolio_bytes(bytes: &[u8]) -> Result<Portfolio, Vec<Problem>> {
         ))]);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_portfolio(text),
+        Ok(text) => parse_portfolio(&readable(text)),
         Err(err) => {
             let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
             // The prefix is valid UTF-8 by construction of `valid_up_to`.
@@ -77,8 +77,134 @@ pub fn parse_portfolio_bytes(bytes: &[u8]) -> Result<Portfolio, Vec<Problem>> {
     }
 }
 
+/// The text as the parser reads it: without a UTF-8 byte-order mark (some Windows editors
+/// write one) and with old-Mac CR-only line endings as LF. Each replacement keeps every byte
+/// offset after it (a CR becomes one LF; the BOM sits before line 1, column 1), so positions
+/// in messages stay those of the file.
+pub fn readable(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lone_cr = text
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'));
+    if !lone_cr {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            out.push_str(&text[start..i]);
+            out.push('\n');
+            start = i + 1;
+        }
+    }
+    out.push_str(&text[start..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The most significant digits a decimal in a file may have: what `Decimal` holds exactly
+/// (its 96-bit mantissa holds every 28-digit number).
+pub const MAX_SIGNIFICANT_DIGITS: usize = 28;
+
+/// Fields whose strings are words, not numbers.
+const TEXT_FIELDS: [&str; 9] = [
+    "name",
+    "notes",
+    "label",
+    "symbol",
+    "note",
+    "asset",
+    "underlying",
+    "as_of",
+    "account",
+];
+
+/// Every quoted decimal with more significant digits than [`MAX_SIGNIFICANT_DIGITS`]: the
+/// parser would round it silently, so it is refused with its position instead.
+fn over_precise(text: &str, tree: &Node, lines: &spans::LineIndex<'_>) -> Vec<Problem> {
+    fn walk(
+        (text, lines): (&str, &spans::LineIndex<'_>),
+        node: &Node,
+        path: &str,
+        field: &str,
+        out: &mut Vec<Problem>,
+    ) {
+        match &node.kind {
+            NodeKind::Struct(fields) => {
+                for f in fields {
+                    let child = if path.is_empty() {
+                        f.name.clone()
+                    } else {
+                        format!("{path}.{}", f.name)
+                    };
+                    walk((text, lines), &f.value, &child, &f.name, out);
+                }
+            }
+            NodeKind::List { items, .. } => {
+                for (i, item) in items.iter().enumerate() {
+                    walk((text, lines), item, &format!("{path}[{i}]"), field, out);
+                }
+            }
+            NodeKind::Tuple(items) => {
+                for item in items {
+                    walk((text, lines), item, path, field, out);
+                }
+            }
+            NodeKind::Scalar => {
+                if TEXT_FIELDS.contains(&field) {
+                    return;
+                }
+                let raw = text.get(node.start..node.end).unwrap_or_default();
+                let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+                    return;
+                };
+                if let Some(digits) = significant_digits(inner)
+                    && digits > MAX_SIGNIFICANT_DIGITS
+                {
+                    let (line, col) = lines.line_col(node.start);
+                    out.push(Problem {
+                        path: path.to_owned(),
+                        line,
+                        col,
+                        message: format!(
+                            "\"{inner}\" has {digits} significant digits; RiskDeck keeps \
+                             {MAX_SIGNIFICANT_DIGITS} exactly and will not round a number \
+                             silently: shorten it to {MAX_SIGNIFICANT_DIGITS} digits"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk((text, lines), tree, "", "", &mut out);
+    out
+}
+
+/// The significant digits of a plain decimal (`-0012.3400` → 4: leading zeros and trailing
+/// fraction zeros carry nothing); `None` when it is not a plain decimal.
+pub fn significant_digits(text: &str) -> Option<usize> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let fraction = fraction.trim_end_matches('0');
+    let digits: String = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    // Digits after the point count even when the whole part is zero (0.000…1 has a scale).
+    Some(significant.len().max(fraction.len()))
+}
+
 /// Parses and validates portfolio text, returning every problem found.
 pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
+    let text = &*readable(text);
     if text.trim().is_empty() {
         return Err(vec![whole_file(
             "the file is empty; a portfolio starts with `(` and lists `format_version`, `name`, \
@@ -108,14 +234,19 @@ pub fn parse_portfolio(text: &str) -> Result<Portfolio, Vec<Problem>> {
             ))]
         })?,
     };
+    let lines = spans::LineIndex::new(&text);
+    let precise = over_precise(&text, &tree, &lines);
+    if !precise.is_empty() {
+        return Err(precise);
+    }
     let portfolio = match parse_typed::<Portfolio>(&text, "") {
         Ok(portfolio) => portfolio,
-        Err(first) => return Err(collect_parse_problems(&text, &tree, first)),
+        Err(first) => return Err(collect_parse_problems(&text, &tree, &lines, first)),
     };
     let problems: Vec<Problem> = validate(&portfolio)
         .into_iter()
         .map(|issue| {
-            let (line, col) = spans::line_col(&text, tree.locate(&issue.path));
+            let (line, col) = lines.line_col(tree.locate(&issue.path));
             Problem {
                 path: issue.path,
                 line,
@@ -150,13 +281,13 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
 /// the path names a value that exists (so `size: 1` points at `1`, not at the space before it).
 /// Unknown and missing fields keep `ron`'s position: the name of the unknown field, or the end
 /// of the struct that lacks one.
-fn snap_to_value(text: &str, tree: &Node, mut problem: Problem) -> Problem {
+fn snap_to_value(lines: &spans::LineIndex<'_>, tree: &Node, mut problem: Problem) -> Problem {
     if problem.message.starts_with("unknown field") || problem.message.starts_with("required field")
     {
         return problem;
     }
     if let Some(offset) = tree.locate_exact(&problem.path) {
-        let (line, col) = spans::line_col(text, offset);
+        let (line, col) = lines.line_col(offset);
         problem.line = line;
         problem.col = col;
     }
@@ -180,21 +311,26 @@ const TOP_LEVEL_LISTS: [&str; 5] = [
 ];
 const ACCOUNT_LISTS: [&str; 2] = ["collateral", "positions"];
 
-fn collect_parse_problems(text: &str, tree: &Node, first: Problem) -> Vec<Problem> {
+fn collect_parse_problems(
+    text: &str,
+    tree: &Node,
+    lines: &spans::LineIndex<'_>,
+    first: Problem,
+) -> Vec<Problem> {
     use super::types::{
         Account, AlertThreshold, Collateral, JournalEntry, Position, PriceOverride, ScenarioSet,
     };
-    let mut problems = vec![snap_to_value(text, tree, first)];
+    let mut problems = vec![snap_to_value(lines, tree, first)];
     let mut check =
         |node: &Node, path: &str, blank: &[&str], parse: fn(&str, &str) -> Option<Problem>| {
             let piece = blanked(text, node, blank);
             if let Some(mut problem) = parse(&piece, path) {
-                let (base_line, base_col) = spans::line_col(text, node.start);
+                let (base_line, base_col) = lines.line_col(node.start);
                 if problem.line == 1 {
                     problem.col += base_col - 1;
                 }
                 problem.line += base_line - 1;
-                problems.push(snap_to_value(text, tree, problem));
+                problems.push(snap_to_value(lines, tree, problem));
             }
         };
     fn as_problem<T: DeserializeOwned>(piece: &str, path: &str) -> Option<Problem> {

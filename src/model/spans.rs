@@ -150,6 +150,37 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Line starts of a text, found once, so turning many offsets into line:column costs a
+/// binary search each rather than a scan from the top (a file with 40,000 problems).
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// The index of `text`.
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// [`line_col`] of `offset`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |tail| tail.chars().count())
+            + 1;
+        (line, col)
+    }
+}
+
 /// Scans a whole document: optional `#![enable(…)]` attributes, then one value.
 pub fn scan(text: &str) -> Result<Node, ScanError> {
     let mut scanner = Scanner {

@@ -117,6 +117,15 @@ pub fn parse_decimal_input(text: &str) -> Result<Decimal, String> {
     if cleaned.is_empty() {
         return Err("enter a number".to_owned());
     }
+    // As in files: a number Decimal would round is refused, not shortened silently.
+    let max = crate::model::load::MAX_SIGNIFICANT_DIGITS;
+    if let Some(digits) = crate::model::load::significant_digits(&cleaned)
+        && digits > max
+    {
+        return Err(format!(
+            "{digits} significant digits: RiskDeck keeps {max} exactly; shorten the number"
+        ));
+    }
     cleaned
         .parse::<Decimal>()
         .map_err(|_| format!("\"{text}\" is not a number; use digits and one decimal point"))
