@@ -1027,3 +1027,42 @@ fn an_empty_coin_pool_is_flagged_and_the_account_is_as_weak_as_it() {
             .any(|w| w.starts_with("Empty coin pool"))
     );
 }
+
+/// An inverse perpetual's USD notional is its face value, contracts × contract size, whatever
+/// the mark; a mark far from its underlying (a bad feed: BTCUSD_PERP at 1e-8) is refused with
+/// the reason instead of yielding a margin ratio of millions.
+#[test]
+fn inverse_notional_is_the_face_value_and_an_absurd_mark_is_refused() {
+    let account = |mark: &str| {
+        portfolio(
+            r#"(label: "Coin-M", venue: BinanceCoinm, margin_mode: Cross,
+                collateral: [(asset: "BTC", amount: "1")],
+                positions: [Perpetual(symbol: "BTCUSD_PERP", underlying: "BTC",
+                  settlement: Inverse, size: "100", contract_size: "100",
+                  entry_price: "100000", leverage: "10")])"#,
+            &[("BTC", "100000"), ("BTCUSD_PERP", mark)],
+        )
+    };
+    // 100 contracts × 100 USD = 10,000 USD of face value, at a mark of 100,000 or 105,000.
+    for mark in ["100000", "105000"] {
+        let report = analyze_with_file_prices(&account(mark));
+        let leg = position(&report, "BTCUSD_PERP");
+        assert_eq!(leg.notional_usd, Decimal::from(10_000), "mark {mark}");
+    }
+    let report = analyze_with_file_prices(&account("0.00000001"));
+    assert!(report.positions.iter().all(|p| &*p.symbol != "BTCUSD_PERP"));
+    let excluded = &report.excluded[0];
+    assert_eq!(excluded.path, "accounts[0].positions[0]");
+    assert!(
+        excluded.reason.contains("implausible"),
+        "{}",
+        excluded.reason
+    );
+    assert!(
+        report.accounts[0]
+            .margin_ratio
+            .is_none_or(|r| r < Decimal::ONE),
+        "no margin ratio of millions: {:?}",
+        report.accounts[0].margin_ratio
+    );
+}

@@ -469,7 +469,8 @@ fn one_staleness_rule_a_cached_live_mark_keeps_the_live_threshold_offline() {
             "BTCUSDT",
         ),
         kind,
-        price: Decimal::ONE_HUNDRED,
+        // Near BTC's 2025-10-31 close (a mark far from it would be refused as implausible).
+        price: Decimal::from(109_000),
         quote: "quote",
         source,
         venue_time_ms: Some(now - age_s * 1000),

@@ -298,6 +298,18 @@ fn instrument_of<'a>(
             true,
         ),
     };
+    if !via_underlying
+        && let Some(reason) = implausible_mark(
+            symbol,
+            underlying,
+            settlement,
+            mark,
+            underlying_usd,
+            quote_usd,
+        )
+    {
+        return Err(reason);
+    }
     let Some(resolved) = resolve_rule(library, account, symbol, settlement, &mut context.cums)
     else {
         return Err(format!(
@@ -323,6 +335,34 @@ fn instrument_of<'a>(
         fast_tiers,
         tick: super::super::spec(account.venue).tick(symbol),
     }))
+}
+
+/// Why a contract's own mark cannot be a price of it: more than twice or under half its
+/// underlying's price (in the contract's quote). No perpetual or dated future trades that far
+/// from its index, so such a mark is a bad feed or a typo, and every figure computed on it
+/// (a margin ratio of millions) would be wrong; the position is left out and says why.
+fn implausible_mark(
+    symbol: &str,
+    underlying: &str,
+    settlement: Settlement,
+    mark: Decimal,
+    underlying_usd: Decimal,
+    quote_usd: Decimal,
+) -> Option<String> {
+    let expected = match settlement {
+        Settlement::Linear => underlying_usd.checked_div(quote_usd)?,
+        Settlement::Inverse => underlying_usd,
+    };
+    let ratio = mark.checked_div(expected)?;
+    let (low, high) = (Decimal::new(5, 1), Decimal::TWO);
+    (ratio < low || ratio > high).then(|| {
+        format!(
+            "the mark {} of {symbol} is implausible: {underlying} is at {}, more than 50 % \
+             away; check its price source (left out rather than computed on that mark)",
+            mark.normalize(),
+            expected.round_dp(8).normalize()
+        )
+    })
 }
 
 /// Prices an option into its pool (Deribit standard margin), or excludes it with the reason.

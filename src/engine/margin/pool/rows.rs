@@ -178,7 +178,12 @@ pub(super) fn price(
                     .and_then(|d| d.to_f64())
                     .filter(|d| (-99.9..=900.0).contains(d));
             }
-            let notional_usd = notional * pool.asset_usd;
+            // Inverse contracts have a face value in USD (contracts × contract size) whatever
+            // the mark; converting coins back at the coin's price would make it depend on it.
+            let notional_usd = match leg.settlement {
+                Settlement::Inverse => leg.qty,
+                Settlement::Linear => notional * pool.asset_usd,
+            };
             gross_usd += notional_usd;
             let underlying_vol = market.daily_vol.get(&*instrument.underlying).copied();
             report.positions.push(PositionRisk {
