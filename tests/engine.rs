@@ -59,6 +59,7 @@ fn tier(cap: Option<Decimal>, mmr: Decimal) -> Tier {
         cap,
         mmr,
         max_leverage: None,
+        maintenance_amount: None,
     }
 }
 
@@ -1064,5 +1065,115 @@ fn inverse_notional_is_the_face_value_and_an_absurd_mark_is_refused() {
             .is_none_or(|r| r < Decimal::ONE),
         "no margin ratio of millions: {:?}",
         report.accounts[0].margin_ratio
+    );
+}
+
+/// Aave v3.3's close factor compares the collateral reserve being seized and the debt reserve
+/// being repaid with 2,000 USD each, not the total supplied. Two collateral reserves of about
+/// 1,500 USD and 2,500 USD of USDC debt at HF 0.97: each reserve is under 2,000, so the whole
+/// 2,500 of debt may be repaid in one call (the old rule compared 2,886 supplied and said 1,250).
+#[test]
+fn aave_close_factor_is_per_reserve_and_the_call_seizes_collateral_with_the_bonus() {
+    let book = |weth: &str, wbtc: &str| {
+        portfolio(
+            &format!(
+                r#"(label: "a", venue: AaveV3, margin_mode: Cross, collateral: [],
+                positions: [Supply(asset: "WETH", amount: "{weth}"), Supply(asset: "WBTC", amount: "{wbtc}"),
+                    Borrow(asset: "USDC", amount: "2500")])"#
+            ),
+            &[("ETH", "1000"), ("BTC", "100000"), ("USDC", "1")],
+        )
+    };
+    // WETH 1.45 × 1,000 = 1,450 USD (LT 0.86 → 1,247); WBTC 0.01436 × 100,000 = 1,436 USD
+    // (LT 0.82 → 1,177.52); HF = 2,424.52 / 2,500 = 0.969808 (assets/venues/aave_v3.ron).
+    let report = analyze_with_file_prices(&book("1.45", "0.01436"));
+    let account = &report.accounts[0];
+    assert_eq!(
+        account.health_factor.map(|h| h.round_dp(6)),
+        Some(Decimal::new(969_808, 6))
+    );
+    let call = account.liquidation_call.as_ref().expect("a call");
+    assert_eq!(call.max_liquidatable_debt_usd, Decimal::from(2_500));
+    // The largest call seizes the larger reserve, WETH: 1,450 / 1.052 = 1,378.33 USD of debt
+    // repaid takes all 1,450 USD of it (1,378.33 × 1.052).
+    assert_eq!(call.debt_asset, "USDC");
+    assert!(
+        call.collateral_asset.contains("ETH"),
+        "{}",
+        call.collateral_asset
+    );
+    assert_eq!(call.debt_repaid_usd.round_dp(2), Decimal::new(137_833, 2));
+    assert_eq!(call.collateral_seized_usd.round_dp(6), Decimal::from(1_450));
+    assert_eq!(
+        call.protocol_fee_usd, None,
+        "no fee in the bundled parameters"
+    );
+    // With both collateral reserves at 2,000 USD or more (WETH 3,000, WBTC 2,500) and 2,500
+    // of debt at HF > 0.95, the partial rule holds for every pair: at most 50 % of the total
+    // debt, 1,250. HF = (3,000 × 0.86 + 2,500 × 0.82) / 2,500 = 1.852: not liquidatable now;
+    // the call is what it would be. (With WBTC at 1,436 a liquidator could pick that reserve,
+    // under 2,000, and repay more: the rule is per pair.)
+    let report = analyze_with_file_prices(&book("3", "0.025"));
+    let call = report.accounts[0].liquidation_call.as_ref().unwrap();
+    assert_eq!(call.max_liquidatable_debt_usd, Decimal::from(1_250));
+    assert_eq!(call.debt_repaid_usd, Decimal::from(1_250));
+    // 1,250 × 1.052 = 1,315 USD of WETH seized.
+    assert_eq!(call.collateral_seized_usd, Decimal::from(1_315));
+    // The JSON carries it.
+    let json = serde_json::to_value(riskdeck::present::Report::with_analysis(
+        "a.ron",
+        &book("1.45", "0.01436"),
+        &analyze_with_file_prices(&book("1.45", "0.01436")),
+        &riskdeck::pricing::Valuation::now(0),
+    ))
+    .unwrap();
+    assert_eq!(json["accounts"][0]["max_liquidatable_debt_usd"], 2500.0);
+    assert_eq!(
+        json["accounts"][0]["liquidation_call"]["debt_asset"],
+        "USDC"
+    );
+}
+
+/// A tier table in a file may give each tier's maintenance amount as the venue publishes it
+/// (Binance's `cum`, venue-margin.md §1.1, BTCUSDT snapshot 2024-10-24): it is used, after a
+/// check that it keeps MM continuous; an amount that makes MM jump is an error at its path.
+#[test]
+fn published_maintenance_amounts_are_used_and_checked_for_continuity() {
+    let book = |cum3: &str| {
+        format!(
+            r#"(label: "b", venue: BinanceUsdm, margin_mode: Cross,
+            collateral: [(asset: "USDT", amount: "1000000")],
+            positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear, size: "10", entry_price: "100000")],
+            venue_parameters: (tier_tables: [(id: "BTCUSDT published", symbols: ["BTCUSDT"], basis: Notional,
+                tiers: [
+                    (cap: "50000", mmr: "0.004", maintenance_amount: "0"),
+                    (cap: "600000", mmr: "0.005", maintenance_amount: "50"),
+                    (cap: "3000000", mmr: "0.0065", maintenance_amount: "{cum3}"),
+                    (cap: None, mmr: "0.01"),
+                ], source: "leverageBracket 2024-10-24", as_of: "2024-10-24")]))"#
+        )
+    };
+    // 10 BTC × 100,000 = 1,000,000 of notional, tier 3: MM = 1,000,000 × 0.65 % − 950 = 5,550.
+    let p = portfolio(&book("950"), &[("BTC", "100000")]);
+    let report = analyze_with_file_prices(&p);
+    assert_eq!(position(&report, "BTCUSDT").maintenance_margin, dec!(5550));
+    // A published amount a unit off (venues round) is accepted and used as given: 5,549.
+    let p = portfolio(&book("951"), &[("BTC", "100000")]);
+    let report = analyze_with_file_prices(&p);
+    assert_eq!(position(&report, "BTCUSDT").maintenance_margin, dec!(5549));
+    // 1,950 would make MM jump by 1,000 at 600,000: refused with the continuous value.
+    let text = format!(
+        "(format_version: 1, name: \"t\", base_currency: USD, accounts: [{}], \
+         price_overrides: [(symbol: \"BTC\", price_usd: \"100000\")])",
+        book("1950")
+    );
+    let problems = parse_portfolio(&text).unwrap_err();
+    let problem = &problems[0];
+    assert_eq!(problem.path, "accounts[0].venue_parameters.tier_tables[0]");
+    assert!(
+        problem.message.contains("tier 3: maintenance_amount 1950")
+            && problem.message.contains("continuity needs 950"),
+        "{}",
+        problem.message
     );
 }

@@ -239,6 +239,9 @@ impl Note {
 /// The venue's numbers for one account.
 #[derive(Clone, Debug)]
 pub struct AccountRisk {
+    /// Aave: the largest liquidation one call may make at the current health factor (the
+    /// v3.3 close factor), with the collateral it seizes; `None` elsewhere or without debt.
+    pub liquidation_call: Option<LiquidationCall>,
     /// Index of the account in the file.
     pub index: usize,
     /// Label.
@@ -378,6 +381,27 @@ pub struct MarginReport {
     pub warnings: Vec<String>,
 }
 
+/// One Aave liquidation call at the account's health factor: the debt reserve repaid, the
+/// collateral reserve seized, and how much (Aave v3.3 `LiquidationLogic`, venue-margin.md §7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiquidationCall {
+    /// The debt asset repaid.
+    pub debt_asset: String,
+    /// The collateral asset seized.
+    pub collateral_asset: String,
+    /// The most debt one call may repay by the close factor, USD: 50 % of the total debt when
+    /// both this collateral reserve and this debt reserve are worth at least 2,000 USD and the
+    /// health factor is above 0.95, else the whole debt of the reserve.
+    pub max_liquidatable_debt_usd: Decimal,
+    /// The debt repaid, USD: the maximum, or less when the collateral reserve cannot cover
+    /// it with the bonus.
+    pub debt_repaid_usd: Decimal,
+    /// Collateral seized, USD: debt repaid × liquidation bonus.
+    pub collateral_seized_usd: Decimal,
+    /// The protocol's cut of the bonus, USD, when the reserve's fee is known.
+    pub protocol_fee_usd: Option<Decimal>,
+}
+
 impl AccountRisk {
     /// Whether the account's initial margin exceeds its (positive) equity at a venue with a
     /// margin ratio: it could not have opened these positions.
@@ -391,6 +415,7 @@ impl AccountRisk {
     /// marked approximate so nothing reads as a healthy number.
     pub fn excluded(index: usize, account: &crate::model::Account) -> Self {
         Self {
+            liquidation_call: None,
             index,
             label: account.label.clone(),
             venue: account.venue,

@@ -38,6 +38,10 @@ pub struct Tier {
     /// Highest leverage allowed inside the tier, if published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_leverage: Option<Decimal>,
+    /// The tier's maintenance amount as the venue publishes it (Binance "cum", Bybit "MMD"),
+    /// when given: used as is, after a check that it keeps MM continuous; else derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_amount: Option<Decimal>,
 }
 
 /// A tiered maintenance-margin table for one or more symbols.
@@ -69,6 +73,9 @@ pub struct TierTable {
 /// every tier: `cum_1 = 0`, `cum_n = floor_n × (MMR_n − MMR_{n−1}) + cum_{n−1}`, which makes
 /// `MM = x × MMR_tier − cum_tier` continuous in the position size `x`
 /// (venue-margin.md §1.1, §3.2; Hyperliquid docs "Margin tiers").
+///
+/// A tier whose `maintenance_amount` is given uses it (the venue's own rounding), and the
+/// next tiers continue from it.
 pub fn maintenance_amounts(tiers: &[Tier]) -> Vec<Decimal> {
     let mut out = Vec::with_capacity(tiers.len());
     let mut cum = Decimal::ZERO;
@@ -78,10 +85,19 @@ pub fn maintenance_amounts(tiers: &[Tier]) -> Vec<Decimal> {
             let floor = prev.cap.unwrap_or(Decimal::ZERO);
             cum += floor * (tier.mmr - prev.mmr);
         }
+        if let Some(given) = tier.maintenance_amount {
+            cum = given;
+        }
         out.push(cum);
         previous = Some(tier);
     }
     out
+}
+
+/// How far a published maintenance amount may be from the continuous one: venues round it
+/// (Binance publishes whole USDT), so a unit of the quote, or 0.01 % when larger.
+fn continuity_tolerance(expected: Decimal) -> Decimal {
+    (expected.abs() * Decimal::new(1, 4)).max(Decimal::ONE)
 }
 
 /// Index of the tier holding `amount` (`floor < amount ≤ cap`), and whether `amount` lies
@@ -158,6 +174,9 @@ pub struct LendingReserve {
     pub liquidation_threshold: Decimal,
     /// Liquidation bonus as a multiplier (1.052 = the liquidator receives 5.2 % extra).
     pub liquidation_bonus: Decimal,
+    /// The protocol's share of the bonus (`liquidationProtocolFee`, 0.1 = 10 %), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquidation_protocol_fee: Option<Decimal>,
     /// Where the numbers come from.
     pub source: String,
     /// Date of the source (ISO).
@@ -361,7 +380,33 @@ pub fn check_tier_table(table: &TierTable) -> Result<(), String> {
         return Err(format!("table {} has no tiers", table.id));
     }
     let mut floor = Decimal::ZERO;
+    let mut cum = Decimal::ZERO;
+    let mut previous_mmr: Option<Decimal> = None;
     for (index, tier) in table.tiers.iter().enumerate() {
+        // MM = x × MMR − cum must not jump at the tier's floor: cum_n = floor × (MMR_n −
+        // MMR_{n−1}) + cum_{n−1}.
+        let expected = previous_mmr.map_or(Decimal::ZERO, |prev| {
+            floor
+                .checked_mul(tier.mmr - prev)
+                .and_then(|step| step.checked_add(cum))
+                .unwrap_or(Decimal::MAX)
+        });
+        if let Some(given) = tier.maintenance_amount {
+            if (given - expected).abs() > continuity_tolerance(expected) {
+                return Err(format!(
+                    "table {} tier {}: maintenance_amount {given} makes the maintenance margin \
+                     jump at {floor}: continuity needs {} (floor × the MMR step + the \
+                     previous tier's amount)",
+                    table.id,
+                    index + 1,
+                    expected.normalize()
+                ));
+            }
+            cum = given;
+        } else {
+            cum = expected;
+        }
+        previous_mmr = Some(tier.mmr);
         if !(Decimal::ZERO..=Decimal::ONE).contains(&tier.mmr) {
             return Err(format!(
                 "table {} tier {}: mmr {} is outside 0..1",
@@ -510,11 +555,13 @@ mod tests {
                 cap: Some(dec!(50000)),
                 mmr: dec!(0.004),
                 max_leverage: None,
+                maintenance_amount: None,
             },
             Tier {
                 cap: Some(dec!(250000)),
                 mmr: dec!(0.005),
                 max_leverage: None,
+                maintenance_amount: None,
             },
         ];
         assert_eq!(tier_index(&tiers, dec!(50000)), (0, false));
@@ -533,11 +580,13 @@ mod tests {
                     cap: None,
                     mmr: dec!(0.01),
                     max_leverage: None,
+                    maintenance_amount: None,
                 },
                 Tier {
                     cap: Some(dec!(5)),
                     mmr: dec!(0.02),
                     max_leverage: None,
+                    maintenance_amount: None,
                 },
             ],
             source: String::new(),

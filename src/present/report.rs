@@ -81,6 +81,24 @@ impl ValuationLine {
     }
 }
 
+/// An Aave liquidation call, in the report (USD).
+#[derive(Clone, Debug, Serialize)]
+pub struct LiquidationCallLine {
+    /// Debt asset repaid.
+    pub debt_asset: String,
+    /// Collateral asset seized.
+    pub collateral_asset: String,
+    /// Debt repaid (the close factor's limit, or less when the collateral cannot cover it).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub debt_repaid_usd: Decimal,
+    /// Collateral seized: debt repaid × liquidation bonus.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub collateral_seized_usd: Decimal,
+    /// The protocol's share of the bonus, when the reserve's fee is known.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub protocol_fee_usd: Option<Decimal>,
+}
+
 /// How an expired future was settled, in the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpiredLine {
@@ -368,6 +386,13 @@ pub struct AccountReport {
     pub liquidated: bool,
     /// The state of the prices this account's figures rest on (its oldest, stale, stand-in).
     pub prices: PriceSummary,
+    /// Aave: the most debt one liquidation call may repay at this health factor (v3.3 close
+    /// factor), USD; null elsewhere.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub max_liquidatable_debt_usd: Option<Decimal>,
+    /// Aave: that largest call — the reserves it repays and seizes, the debt repaid, the
+    /// collateral seized with the bonus and the protocol's fee (null when not known).
+    pub liquidation_call: Option<LiquidationCallLine>,
     /// Maintenance margin ÷ equity (Aave: 1 / health factor; isolated: the worst position's),
     /// 100 % = liquidation, the same definition at every venue; null when equity ≤ 0.
     #[serde(with = "rust_decimal::serde::float_option")]
@@ -519,6 +544,17 @@ impl Report {
                     approximate: risk.approximate,
                     liquidated: risk.liquidated,
                     prices: PriceSummary::default(),
+                    max_liquidatable_debt_usd: risk
+                        .liquidation_call
+                        .as_ref()
+                        .map(|c| c.max_liquidatable_debt_usd),
+                    liquidation_call: risk.liquidation_call.as_ref().map(|c| LiquidationCallLine {
+                        debt_asset: c.debt_asset.clone(),
+                        collateral_asset: c.collateral_asset.clone(),
+                        debt_repaid_usd: c.debt_repaid_usd,
+                        collateral_seized_usd: c.collateral_seized_usd,
+                        protocol_fee_usd: c.protocol_fee_usd,
+                    }),
                     maintenance_usage: risk.maintenance_usage,
                     maintenance_usage_of: risk.maintenance_usage_of.clone(),
                     margin_ratio_direction: match crate::engine::margin::spec(account.venue).ratio {

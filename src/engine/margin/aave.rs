@@ -57,6 +57,68 @@ pub fn collateral_seized(
     (debt_units * debt_price_usd * liquidation_bonus).checked_div(collateral_price_usd)
 }
 
+/// The largest liquidation call on the account: over every (collateral reserve, debt
+/// reserve) pair a liquidator may choose, the close factor's limit for that pair
+/// ([`max_repay_usd`], which compares *that* collateral reserve with 2,000 USD, not the total
+/// supplied), capped by what the collateral reserve can pay with the bonus.
+fn largest_call(
+    lines: &[Line<'_>],
+    rule: &CloseFactorRule,
+    health_factor: Decimal,
+    total_debt_usd: Decimal,
+) -> Option<crate::engine::result::LiquidationCall> {
+    use std::collections::BTreeMap;
+    let mut collateral: BTreeMap<&str, (Decimal, &LendingReserve)> = BTreeMap::new();
+    let mut debts: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for line in lines {
+        let value = line.amount.checked_mul(line.price)?;
+        if line.borrowed {
+            *debts.entry(line.priced_as.as_str()).or_default() += value;
+        } else if let Some(reserve) = line.reserve
+            && reserve.liquidation_threshold > Decimal::ZERO
+        {
+            collateral
+                .entry(line.priced_as.as_str())
+                .or_insert((Decimal::ZERO, reserve))
+                .0 += value;
+        }
+    }
+    let mut best: Option<crate::engine::result::LiquidationCall> = None;
+    for (debt_asset, debt_usd) in &debts {
+        for (collateral_asset, (collateral_usd, reserve)) in &collateral {
+            let limit = max_repay_usd(
+                rule,
+                health_factor,
+                *collateral_usd,
+                *debt_usd,
+                total_debt_usd,
+            );
+            let coverable = collateral_usd.checked_div(reserve.liquidation_bonus)?;
+            let repaid = limit.min(coverable);
+            let seized = repaid.checked_mul(reserve.liquidation_bonus)?;
+            let fee = reserve.liquidation_protocol_fee.and_then(|fee| {
+                seized
+                    .checked_sub(seized.checked_div(reserve.liquidation_bonus)?)?
+                    .checked_mul(fee)
+            });
+            let better = best
+                .as_ref()
+                .is_none_or(|b| (repaid, limit) > (b.debt_repaid_usd, b.max_liquidatable_debt_usd));
+            if better {
+                best = Some(crate::engine::result::LiquidationCall {
+                    debt_asset: (*debt_asset).to_owned(),
+                    collateral_asset: (*collateral_asset).to_owned(),
+                    max_liquidatable_debt_usd: limit,
+                    debt_repaid_usd: repaid,
+                    collateral_seized_usd: seized,
+                    protocol_fee_usd: fee,
+                });
+            }
+        }
+    }
+    best
+}
+
 struct Line<'a> {
     position_index: Option<usize>,
     asset: String,
@@ -256,27 +318,23 @@ pub fn analyze(
         )),
         None => notes.push("No debt: the account cannot be liquidated.".to_owned()),
     }
-    if let (Some(hf), Some(rule)) = (hf, params.and_then(|p| p.close_factor.as_ref())) {
-        for line in lines.iter().filter(|l| l.borrowed) {
-            let reserve_collateral: Decimal = lines
-                .iter()
-                .filter(|l| !l.borrowed && l.priced_as == line.priced_as)
-                .map(value)
-                .sum();
-            let repay = max_repay_usd(
-                rule,
-                hf,
-                reserve_collateral.max(supplied),
-                value(line),
-                debt,
-            );
-            notes.push(format!(
-                "If liquidated at this health factor, up to {} USD of the {} debt may be repaid \
-                 in one call (Aave v3.3 close factor).",
-                repay.round_dp(2),
-                line.asset
-            ));
-        }
+    let liquidation_call = match (hf, params.and_then(|p| p.close_factor.as_ref())) {
+        (Some(hf), Some(rule)) => largest_call(&lines, rule, hf, debt),
+        _ => None,
+    };
+    if let Some(call) = &liquidation_call {
+        notes.push(format!(
+            "If liquidated at this health factor, one call may repay up to {} USD of the {} \
+             debt (Aave v3.3 close factor) and seize {} USD of {} with the bonus{}.",
+            call.max_liquidatable_debt_usd.round_dp(2),
+            call.debt_asset,
+            call.collateral_seized_usd.round_dp(2),
+            call.collateral_asset,
+            match call.protocol_fee_usd {
+                Some(fee) => format!(", of which {} USD is the protocol's fee", fee.round_dp(2)),
+                None => " (the protocol's fee is not in the parameters: not deducted)".to_owned(),
+            }
+        ));
     }
 
     let collateral_total = supplied;
@@ -368,6 +426,7 @@ pub fn analyze(
         .map(|l| value(l).abs())
         .sum();
     AccountRisk {
+        liquidation_call,
         index,
         label: account.label.clone(),
         venue: account.venue,

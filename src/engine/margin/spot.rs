@@ -108,6 +108,7 @@ pub fn analyze(
         });
     }
     AccountRisk {
+        liquidation_call: None,
         index,
         label: account.label.clone(),
         venue: account.venue,

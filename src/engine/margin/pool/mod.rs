@@ -214,6 +214,7 @@ pub fn analyze_derivatives<'a>(
         .into_iter()
         .min_by(|a, b| a.abs().total_cmp(&b.abs()));
     AccountRisk {
+        liquidation_call: None,
         index,
         label: account.label.clone(),
         venue: account.venue,
