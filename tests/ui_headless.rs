@@ -578,3 +578,92 @@ fn a_file_with_thousands_of_problems_lists_the_first_few_hundred_and_counts_the_
         "the rest are counted"
     );
 }
+
+#[test]
+fn without_a_system_file_dialog_the_app_offers_a_path_field_with_recent_folders() {
+    let (dir, path) = temp_copy("basis-trade.ron");
+    let other = dir.path().join("retail-alts.ron");
+    std::fs::copy(
+        crate::common::portfolios_dir().join("retail-alts.ron"),
+        &other,
+    )
+    .unwrap();
+    let mut harness = harness_for(path.clone());
+    step_until(&mut harness, "the file to open", |app| {
+        app.document.is_some()
+    });
+    // What the open task reports when rfd returns at once with no portal (no D-Bus session).
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_command(
+        &ctx,
+        Command::OpenPathPrompt(Some(
+            "The system file dialog could not open: there is no D-Bus session".to_owned(),
+        )),
+    );
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("there is no D-Bus session")
+            .is_some()
+    );
+    // The recent file's folder is listed: clicking its other portfolio opens it.
+    harness.get_by_label(&other.display().to_string()).click();
+    step_until(&mut harness, "the listed file to open", |app| {
+        app.document
+            .as_ref()
+            .is_some_and(|d| d.portfolio().name.contains("alt"))
+    });
+    // File > Open by path…, a typed path, Enter.
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Open by path…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Path to open").focus();
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.step();
+    harness
+        .get_by_label("Path to open")
+        .type_text(&path.display().to_string());
+    harness.step();
+    harness.key_press(Key::Enter);
+    step_until(&mut harness, "the typed path to open", |app| {
+        app.document
+            .as_ref()
+            .is_some_and(|d| d.portfolio().name.contains("Basis"))
+    });
+}
+
+#[test]
+fn the_portfolio_panel_shows_each_position_s_mark_upnl_and_liquidation_price() {
+    let (_dir, path) = temp_copy("leveraged-long.ron");
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file and its prices", |app| {
+        app.document.is_some() && app.board().is_some() && !app.is_refreshing()
+    });
+    harness.run_steps(2);
+    let risk = harness
+        .state()
+        .document
+        .as_ref()
+        .unwrap()
+        .analysis()
+        .positions
+        .iter()
+        .find(|p| &*p.account == "Binance cross" && &*p.symbol == "ETHUSDT")
+        .cloned()
+        .unwrap();
+    use riskdeck::present::format::price;
+    // The Margin panel's rows are collapsed: these cells are the Portfolio panel's.
+    let liq = price(risk.liquidation_price.unwrap(), risk.price_tick);
+    assert!(
+        harness.query_by_label(&liq).is_some(),
+        "liquidation price {liq}"
+    );
+    // At the file's valuation time the entry is the close: uPnL 0, one cell per position.
+    let upnl = format!("{} {}", price(risk.unrealized_pnl, None), risk.margin_asset);
+    assert!(
+        harness.query_all_by_label(&upnl).count() >= 2,
+        "uPnL {upnl}"
+    );
+}

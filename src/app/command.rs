@@ -50,6 +50,10 @@ pub enum Command {
     Open(PathBuf),
     /// Show the open dialog (asks about unsaved changes first).
     OpenDialog,
+    /// Show the in-app path prompt (File > Open by path…), with why when `Some`.
+    OpenPathPrompt(Option<String>),
+    /// Close the in-app path prompt.
+    ClosePathPrompt,
     /// Open a bundled sample (index into [`samples::SAMPLES`]).
     OpenSample(usize),
     /// Save to the current file (Save As if there is none).
@@ -122,6 +126,8 @@ impl RiskDeckApp {
             Command::DismissLoadFailure => self.load_failure = None,
             Command::Open(path) => self.guard_unsaved(ctx, AfterSave::Open(path)),
             Command::OpenDialog => self.guard_unsaved(ctx, AfterSave::OpenDialog),
+            Command::OpenPathPrompt(reason) => self.show_path_prompt(reason),
+            Command::ClosePathPrompt => self.path_prompt = None,
             Command::OpenSample(index) => self.guard_unsaved(ctx, AfterSave::OpenSample(index)),
             Command::Quit => self.guard_unsaved(ctx, AfterSave::Quit),
             Command::Save => self.save(false, AfterSave::Nothing, None),

@@ -19,6 +19,37 @@ impl RiskDeckApp {
         });
     }
 
+    /// Shows the in-app open prompt, listing the portfolio files of the recent files' folders
+    /// (read here, once, not on every frame).
+    pub(super) fn show_path_prompt(&mut self, reason: Option<String>) {
+        let mut folders: Vec<PathBuf> = Vec::new();
+        for file in &self.state.recent_files {
+            if let Some(folder) = file.parent()
+                && !folders.iter().any(|f| f == folder)
+            {
+                folders.push(folder.to_owned());
+            }
+        }
+        let mut nearby: Vec<PathBuf> = folders
+            .iter()
+            .filter_map(|folder| std::fs::read_dir(folder).ok())
+            .flat_map(|entries| entries.flatten().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .take(200)
+            .collect();
+        nearby.sort();
+        nearby.dedup();
+        let text = folders
+            .first()
+            .map(|f| format!("{}/", f.display()))
+            .unwrap_or_default();
+        self.path_prompt = Some(super::PathPrompt {
+            text,
+            reason,
+            nearby,
+        });
+    }
+
     /// Takes what the background tasks sent: file results and price boards.
     pub(super) fn poll_tasks(&mut self, ctx: &egui::Context) {
         let mut board_arrived = false;
@@ -125,6 +156,7 @@ impl RiskDeckApp {
         {
             match result {
                 JobResult::Opened { result: None } => {}
+                JobResult::NoFileDialog { reason } => self.show_path_prompt(Some(reason)),
                 JobResult::Opened {
                     result: Some(Ok(loaded)),
                 } => {

@@ -60,6 +60,17 @@ enum Dialog {
     Error { title: String, message: String },
 }
 
+/// The in-app "Open a file" prompt: a path field and the portfolio files of recent folders,
+/// for when the system's file dialog cannot open (or the user prefers typing a path).
+pub(crate) struct PathPrompt {
+    /// The path typed so far.
+    pub text: String,
+    /// Why the prompt is shown instead of the system dialog, if it is.
+    pub reason: Option<String>,
+    /// `.ron` files in the folders of recent files (listed once, when the prompt opens).
+    pub nearby: Vec<PathBuf>,
+}
+
 /// A file that could not be opened, with every problem.
 struct LoadFailure {
     path: PathBuf,
@@ -96,6 +107,8 @@ pub struct RiskDeckApp {
     valuation_text: String,
     /// Why the chosen valuation time cannot be used, shown in the toolbar.
     valuation_error: Option<String>,
+    /// The in-app open prompt, while shown.
+    path_prompt: Option<PathPrompt>,
     /// The Settings window is shown.
     settings_open: bool,
     dialog: Option<Dialog>,
@@ -140,6 +153,7 @@ impl RiskDeckApp {
             valuation: crate::model::valuation::AsOf::File,
             valuation_text: String::new(),
             valuation_error: None,
+            path_prompt: None,
             settings_open: false,
             state,
             clock: crate::market::fetch::Clock::System,
@@ -242,6 +256,7 @@ impl eframe::App for RiskDeckApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_ui(ui, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, &mut commands));
         self.load_failure_ui(ui, &mut commands);
+        self.path_prompt_ui(ui, &mut commands);
         self.dialogs_ui(ui, &mut commands);
         if ctx.input(|input| !input.raw.hovered_files.is_empty()) {
             let screen = ctx.content_rect();

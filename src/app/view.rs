@@ -47,6 +47,13 @@ impl RiskDeckApp {
                 {
                     commands.push(Command::OpenDialog);
                 }
+                if ui
+                    .button("Open by path…")
+                    .on_hover_text("Type or pick a path in the app (no system dialog)")
+                    .clicked()
+                {
+                    commands.push(Command::OpenPathPrompt(None));
+                }
                 ui.menu_button("Open recent", |ui| {
                     if self.state.recent_files.is_empty() {
                         ui.weak("No recent files");
@@ -520,6 +527,66 @@ impl RiskDeckApp {
         }
     }
 
+    /// The in-app "Open a file" window: a path field (Enter opens) and the portfolio files of
+    /// the recent folders.
+    pub(super) fn path_prompt_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let Some(prompt) = &mut self.path_prompt else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new("Open a portfolio file")
+            .id(egui::Id::unique("path_prompt"))
+            .open(&mut open)
+            .default_width(560.0)
+            .collapsible(false)
+            .show(ui.ctx(), |ui| {
+                if let Some(reason) = &prompt.reason {
+                    ui.colored_label(ui::theme::warn_color(ui), reason);
+                }
+                ui.label("Path of a .ron portfolio file:");
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .id_salt("open_path")
+                        .desired_width(f32::INFINITY)
+                        .hint_text("/home/me/portfolios/book.ron"),
+                );
+                ui.ctx().accesskit_node_builder(field.id, |node| {
+                    node.set_label("Path to open");
+                });
+                let path = std::path::PathBuf::from(prompt.text.trim());
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    let ready = !prompt.text.trim().is_empty();
+                    if (ui.add_enabled(ready, egui::Button::new("Open")).clicked() || enter)
+                        && ready
+                    {
+                        commands.push(Command::ClosePathPrompt);
+                        commands.push(Command::Open(path.clone()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::ClosePathPrompt);
+                    }
+                });
+                if !prompt.nearby.is_empty() {
+                    ui.separator();
+                    ui.label("In the folders of recent files:");
+                    egui::ScrollArea::vertical()
+                        .max_height(220.0)
+                        .show(ui, |ui| {
+                            for file in &prompt.nearby {
+                                if ui.link(file.display().to_string()).clicked() {
+                                    commands.push(Command::ClosePathPrompt);
+                                    commands.push(Command::Open(file.clone()));
+                                }
+                            }
+                        });
+                }
+            });
+        if !open {
+            commands.push(Command::ClosePathPrompt);
+        }
+    }
+
     pub(super) fn panes_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let Some(document) = &mut self.document else {
             ui.centered_and_justified(|ui| {
@@ -584,6 +651,7 @@ impl egui_tiles::Behavior<Pane> for PaneBehavior<'_> {
                             Some(ui::margin::Selection::Account(label)) => Some(label.as_str()),
                             _ => None,
                         },
+                        analysis: Some(self.analysis),
                     };
                     ui::portfolio::portfolio_ui(ui, self.draft, &mut ctx);
                 }

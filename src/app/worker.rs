@@ -45,6 +45,12 @@ pub enum JobResult {
         /// The file, or why it could not be opened; `None` if the user cancelled the dialog.
         result: Option<Result<LoadedFile, FileError>>,
     },
+    /// The system's file dialog did not appear (a bare X11 desktop has no XDG portal): the
+    /// app offers its own path field instead.
+    NoFileDialog {
+        /// What is known about why.
+        reason: String,
+    },
     /// A save finished (or the Save As dialog was cancelled: `None`).
     Saved {
         /// The portfolio as written (edits made meanwhile stay unsaved).
@@ -61,17 +67,47 @@ pub enum JobResult {
 
 /// The task that opens `path`, or asks the user for a file first when `path` is `None`.
 /// Runs as the `open` task: a newer open supersedes it.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "times the native dialog to tell 'did not appear' from 'cancelled' (shell)"
+)]
 pub fn open_job(path: Option<PathBuf>) -> impl FnOnce() -> JobResult + Send + 'static {
     move || {
-        let path = path.or_else(|| {
-            rfd::FileDialog::new()
-                .set_title("Open portfolio")
-                .add_filter("RiskDeck portfolio", &["ron"])
-                .pick_file()
-        });
+        let path = match path {
+            Some(path) => Some(path),
+            None => {
+                let started = std::time::Instant::now();
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open portfolio")
+                    .add_filter("RiskDeck portfolio", &["ron"])
+                    .pick_file();
+                // rfd answers `None` both when the user cancels and when no dialog could be
+                // shown; nobody cancels a dialog within a fifth of a second.
+                if picked.is_none() && started.elapsed() < NO_DIALOG_WITHIN {
+                    return JobResult::NoFileDialog {
+                        reason: no_dialog_reason(),
+                    };
+                }
+                picked
+            }
+        };
         JobResult::Opened {
             result: path.map(|path| load_file(&path)),
         }
+    }
+}
+
+/// A native dialog that returns nothing this fast did not appear.
+const NO_DIALOG_WITHIN: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Why the native dialog may not have appeared, as far as the environment tells.
+fn no_dialog_reason() -> String {
+    if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        "The system file dialog could not open: there is no D-Bus session, so no XDG \
+         desktop portal (a bare X11 desktop)."
+            .to_owned()
+    } else {
+        "The system file dialog did not appear (no XDG desktop portal answered).".to_owned()
     }
 }
 

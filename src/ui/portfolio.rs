@@ -24,6 +24,9 @@ pub struct PortfolioContext<'a> {
     pub today: NaiveDate,
     /// Label of the account selected in another panel, drawn highlighted.
     pub highlight_account: Option<&'a str>,
+    /// The engine's numbers of the committed portfolio, shown read-only beside each
+    /// position's fields (mark, uPnL, liquidation price).
+    pub analysis: Option<&'a crate::engine::MarginReport>,
 }
 
 /// Structural changes requested while drawing; applied after the tables so indices stay valid.
@@ -277,6 +280,18 @@ fn positions_ui(
     let headers = [
         ("Kind", "Position kind"),
         (
+            "Mark",
+            "The price the numbers use (read-only: the Margin panel says where it came from)",
+        ),
+        (
+            "uPnL",
+            "Unrealized PnL at the mark, in the margin asset (read-only)",
+        ),
+        (
+            "Liq.",
+            "Liquidation price from the venue's formula (read-only; the Margin panel explains it)",
+        ),
+        (
             "Symbol / asset",
             "The venue's symbol, or the asset for spot and lending balances",
         ),
@@ -325,7 +340,16 @@ fn positions_ui(
             let label = account.label.clone();
             for (row, position) in account.positions.iter_mut().enumerate() {
                 let base = format!("accounts[{index}].positions[{row}]");
-                position_row_ui(ui, &base, &label, position, ctx);
+                let risk = ctx.analysis.and_then(|a| {
+                    a.positions
+                        .iter()
+                        .find(|p| p.account_index == index && p.position_index == row)
+                });
+                let excluded = ctx
+                    .analysis
+                    .and_then(|a| a.excluded.iter().find(|e| e.path == base))
+                    .map(|e| e.reason.as_str());
+                position_row_ui(ui, &base, &label, position, ctx, (risk, excluded));
                 ui.horizontal(|ui| {
                     if ui
                         .small_button("Duplicate")
@@ -347,12 +371,64 @@ fn positions_ui(
         });
 }
 
+/// The read-only cells of a position: its mark, uPnL and liquidation price as the engine
+/// computed them (or why it is left out).
+fn computed_cells(
+    ui: &mut egui::Ui,
+    risk: Option<&crate::engine::PositionRisk>,
+    excluded: Option<&str>,
+) {
+    use crate::present::format;
+    let weak = theme::weak_color(ui);
+    let Some(risk) = risk else {
+        let text = if excluded.is_some() {
+            "excluded"
+        } else {
+            "–"
+        };
+        ui.label(egui::RichText::new(text).small().color(weak))
+            .on_hover_text(excluded.unwrap_or("Not priced yet"));
+        ui.label("");
+        ui.label("");
+        return;
+    };
+    ui.label(
+        egui::RichText::new(format::price(risk.mark_price, risk.price_tick))
+            .small()
+            .color(weak),
+    )
+    .on_hover_text("The mark the numbers use; the Margin panel says its source and age.");
+    ui.label(
+        egui::RichText::new(format!(
+            "{} {}",
+            format::price(risk.unrealized_pnl, None),
+            risk.margin_asset
+        ))
+        .small()
+        .color(weak),
+    );
+    let (text, color) = match (&risk.expired, risk.liquidated, risk.liquidation_price) {
+        (Some(expiry), _, _) => (
+            format!(
+                "expired — settled at {}",
+                format::price(expiry.settled_at, risk.price_tick)
+            ),
+            theme::warn_color(ui),
+        ),
+        (None, true, _) => ("LIQUIDATED".to_owned(), theme::error_color(ui)),
+        (None, false, Some(lp)) => (format::price(lp, risk.price_tick), weak),
+        (None, false, None) => ("none".to_owned(), weak),
+    };
+    ui.label(egui::RichText::new(text).small().color(color));
+}
+
 fn position_row_ui(
     ui: &mut egui::Ui,
     base: &str,
     account: &str,
     position: &mut Position,
     ctx: &mut PortfolioContext<'_>,
+    (risk, excluded): (Option<&crate::engine::PositionRisk>, Option<&str>),
 ) {
     let kind = position.kind();
     let name = position.name().to_owned();
@@ -367,6 +443,7 @@ fn position_row_ui(
             ui.label(kind_label);
         }
     }
+    computed_cells(ui, risk, excluded);
     match position {
         Position::Spot(spot) => {
             text_cell(
