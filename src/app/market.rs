@@ -285,6 +285,14 @@ impl MarketService {
                 board.as_of_ms = None;
                 cx.send(wrap(PriceEvent::Interim(board)));
             }
+            if let Some(at_ms) = past.filter(|_| !offline) {
+                // The bundle's and the cache's closes at once, while the venues are asked for
+                // what they lack.
+                let mut board = feed.historical(&wanted, at_ms, true, cx.cancel_flag());
+                // Not offline: the venues are being asked right now.
+                board.offline_as_of = None;
+                cx.send(wrap(PriceEvent::Interim(board)));
+            }
             let board = if let Some(at_ms) = past {
                 feed.historical(&wanted, at_ms, offline, cx.cancel_flag())
             } else if offline {

@@ -214,8 +214,16 @@ impl RiskDeckApp {
             ui.separator();
             if let Some(document) = &self.document {
                 let valuation = &document.priced().valuation;
-                let headline = valuation.headline();
-                if valuation.basis == crate::pricing::Basis::Now {
+                let pending = self
+                    .market
+                    .past
+                    .filter(|at| *at != valuation.at_ms && self.is_refreshing());
+                let headline = match pending {
+                    Some(at) => format!("Pricing at {} from history…", describe(at)),
+                    None if self.market.board.is_none() => "Waiting for the first prices…".to_owned(),
+                    None => valuation.headline(),
+                };
+                if valuation.basis == crate::pricing::Basis::Now && pending.is_none() {
                     ui.label(headline);
                 } else {
                     ui.colored_label(ui::theme::warn_color(ui), headline);

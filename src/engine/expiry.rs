@@ -176,11 +176,11 @@ pub fn settle(
                 approximate: true,
                 price_source: None,
                 price_via: None,
-                expired: Some(Expiry {
+                expired: Some(Box::new(Expiry {
                     expiry_ms: expiry_ms(future.expiry),
                     settled_at: settlement.price,
                     basis: Arc::clone(&settlement.basis),
-                }),
+                })),
                 notes: vec![Note::Shared(line.into())],
             });
             payoffs.push((asset, payoff));

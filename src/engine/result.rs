@@ -98,7 +98,8 @@ pub struct PositionRisk {
     pub price_via: Option<Arc<str>>,
     /// Set for a dated future that expired before the valuation time: where it settled. Its
     /// payoff is in `unrealized_pnl` (realized, in the wallet); it has no margin or notional.
-    pub expired: Option<super::expiry::Expiry>,
+    /// Boxed: rare, and every row would otherwise carry its size through the engine's moves.
+    pub expired: Option<Box<super::expiry::Expiry>>,
     /// Explanations for tooltips: formulas with numbers, stand-ins, assumptions. Kept as
     /// numbers and shared text; [`PositionRisk::explanation`] writes them out.
     pub notes: Vec<Note>,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use egui::{Color32, RichText};
-use egui_plot::{Bar, BarChart, Legend, Plot, Points};
+use egui_plot::{Bar, BarChart, Plot, Points};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -329,29 +329,32 @@ fn accounts_table(
     selection: &mut Option<Selection>,
 ) {
     let accounts = sorted_accounts(report, view);
+    if view.sort != SortColumn::File {
+        if ui
+            .add(egui::Button::new("Back to file order").small())
+            .on_hover_text("Sorted by a column: click to list accounts as in the file")
+            .clicked()
+        {
+            *view = MarginView {
+                expanded: std::mem::take(&mut view.expanded),
+                ..MarginView::default()
+            };
+        }
+    }
     egui::Grid::new("margin_accounts")
         .striped(true)
-        .num_columns(9)
-        .spacing([12.0, 4.0])
+        .num_columns(8)
+        .spacing([10.0, 4.0])
         .show(ui, |ui| {
             header(ui, view, "Account", SortColumn::Account);
             ui.label(RichText::new("Venue").strong());
             header(ui, view, "Equity USD", SortColumn::Equity);
             header(ui, view, "Maint. USD", SortColumn::Maintenance);
             header(ui, view, "MM usage", SortColumn::Usage);
-            ui.label(RichText::new("Usage").strong());
             header(ui, view, "Leverage", SortColumn::Leverage);
             header(ui, view, "Liq. move", SortColumn::Move);
-            if ui
-                .add(egui::Button::new("File order").small())
-                .on_hover_text("Back to the order of the file")
-                .clicked()
-            {
-                *view = MarginView {
-                    expanded: std::mem::take(&mut view.expanded),
-                    ..MarginView::default()
-                };
-            }
+            ui.label(RichText::new("Prices").strong())
+                .on_hover_text("The oldest price each account's figures rest on");
             ui.end_row();
             for account in accounts {
                 account_row(ui, report, account, view, selection);
@@ -392,11 +395,12 @@ fn account_row(
             *selection = (!selected).then(|| Selection::Account(account.label.clone()));
         }
     });
-    ui.label(format!(
-        "{} ({})",
-        account.venue.display_name(),
-        account.margin_mode.display_name()
-    ));
+    ui.label(account.venue.display_name())
+        .on_hover_text(format!(
+            "{} account, {} margin",
+            account.venue.display_name(),
+            account.margin_mode.display_name()
+        ));
     right(ui, money(account.equity_usd)).on_hover_text(format!(
         "Wallet {} {} plus unrealized PnL, in USD.",
         money(account.wallet_balance),
@@ -414,27 +418,27 @@ fn account_row(
         (None, Some(hf)) => fmt::health(hf),
         (None, None) => NONE.to_owned(),
     };
-    right(ui, usage_text).on_hover_text(format!(
+    let usage_hover = format!(
         "Maintenance margin ÷ equity: 100 % is liquidation, the same measure at every venue \
-         (Aave: 1 / health factor; isolated: the worst position's).\nThe venue's own figure: \
-         {venue_ratio} ({}).",
+         (Aave: 1 / health factor; isolated: the worst position's). Bar colour: red from \
+         80 %, amber from 50 %.\nThe venue's own figure: {venue_ratio} ({}).",
         account.margin_ratio_definition
-    ));
+    );
     let usage = account
         .maintenance_usage
         .map_or(1.0, to_f64)
         .clamp(0.0, 1.0);
     let color = usage_color(ui, account.maintenance_usage);
-    ui.add(
-        egui::ProgressBar::new(usage as f32)
-            .desired_width(90.0)
-            .fill(color)
-            .text(format!("{:.0} %", usage * 100.0)),
-    )
-    .on_hover_text(
-        "Maintenance margin as a share of equity (Aave: 1 / health factor). 100 % is \
-         liquidation. Colour: red from 80 %, amber from 50 %.",
-    );
+    // One cell: the bar, then the number (a label drawn over a short fill reads badly).
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::ProgressBar::new(usage as f32)
+                .desired_width(44.0)
+                .fill(color),
+        )
+        .on_hover_text(&usage_hover);
+        ui.label(usage_text).on_hover_text(&usage_hover);
+    });
     let color = distance_color(ui, account.liquidation_move_pct);
     let leverage_text = if account.equity_usd <= Decimal::ZERO {
         "no equity".to_owned()
@@ -654,10 +658,6 @@ fn account_prices_cell(ui: &mut egui::Ui, report: &MarginReport, index: usize, v
         .on_hover_text(format!("Prices of this account: {}", summary.headline()));
 }
 
-fn venue_color(index: usize) -> Color32 {
-    theme::VENUE_PALETTE[index % theme::VENUE_PALETTE.len()]
-}
-
 fn dim(color: Color32, active: bool) -> Color32 {
     if active {
         color
@@ -666,155 +666,257 @@ fn dim(color: Color32, active: bool) -> Color32 {
     }
 }
 
+/// The three charts: side by side in a wide panel; in a narrow one the first two share a
+/// row and the ladder takes the next, so none is cut. Legends sit under the plots (never over
+/// the data), each venue has one colour in every chart, and every bar and point is named.
 fn charts(ui: &mut egui::Ui, report: &MarginReport, selection: &mut Option<Selection>) {
-    let current = selection.clone();
-    let account_active = |label: &str| match &current {
+    if ui.available_width() >= 1000.0 {
+        ui.columns(3, |columns| {
+            equity_chart(&mut columns[0], report, selection);
+            exposure_chart(&mut columns[1], report, selection);
+            ladder_chart(&mut columns[2], report, selection);
+        });
+    } else {
+        ui.columns(2, |columns| {
+            equity_chart(&mut columns[0], report, selection);
+            exposure_chart(&mut columns[1], report, selection);
+        });
+        ui.add_space(6.0);
+        ladder_chart(ui, report, selection);
+    }
+}
+
+fn account_active(selection: &Option<Selection>, label: &str) -> bool {
+    match selection {
         Some(Selection::Account(selected)) => selected == label,
         _ => true,
-    };
-    let underlying_active = |underlying: &str| match &current {
+    }
+}
+
+fn underlying_active(selection: &Option<Selection>, underlying: &str) -> bool {
+    match selection {
         Some(Selection::Underlying(selected)) => selected == underlying,
         _ => true,
-    };
-    ui.columns(3, |columns| {
-        // 1. Equity vs maintenance margin per account.
-        columns[0].label(RichText::new("Equity vs maintenance margin (USD)").strong());
-        let labels: Vec<String> = report.accounts.iter().map(|a| a.label.clone()).collect();
-        let equity = BarChart::new(
-            "Equity",
-            report
-                .accounts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    Bar::new(i as f64 - 0.18, to_f64(a.equity_usd))
-                        .width(0.35)
-                        .name(&a.label)
-                        .fill(dim(venue_color(0), account_active(&a.label)))
-                })
-                .collect(),
-        )
-        .color(venue_color(0));
-        let maintenance = BarChart::new(
-            "Maintenance margin",
-            report
-                .accounts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    Bar::new(i as f64 + 0.18, to_f64(a.maintenance_margin_usd))
-                        .width(0.35)
-                        .name(&a.label)
-                        .fill(dim(venue_color(3), account_active(&a.label)))
-                })
-                .collect(),
-        )
-        .color(venue_color(3));
-        Plot::new("equity_vs_mm")
-            .height(220.0)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .x_axis_formatter(move |mark, _| category(&labels, mark.value))
-            .show(&mut columns[0], |plot| {
-                plot.bar_chart(equity);
-                plot.bar_chart(maintenance);
-            });
+    }
+}
 
-        // 2. Exposure per underlying, stacked by venue (longs up, shorts down).
-        columns[1].label(RichText::new("Net exposure by venue (USD)").strong());
-        let underlyings: Vec<String> = report
-            .exposures
-            .iter()
-            .map(|e| e.underlying.clone())
-            .collect();
-        let mut venues: Vec<crate::model::Venue> = report
-            .exposures
-            .iter()
-            .flat_map(|e| e.by_account.iter().map(|s| s.venue))
-            .collect();
-        venues.sort();
-        venues.dedup();
-        let mut stacked: Vec<BarChart> = Vec::new();
-        for (v, venue) in venues.iter().enumerate() {
-            let bars: Vec<Bar> = report
-                .exposures
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let value: Decimal = e
-                        .by_account
-                        .iter()
-                        .filter(|s| s.venue == *venue)
-                        .map(|s| s.net_notional_usd)
-                        .sum();
-                    Bar::new(i as f64, to_f64(value))
-                        .width(0.6)
-                        .fill(dim(venue_color(v), underlying_active(&e.underlying)))
-                })
-                .collect();
-            let refs: Vec<&BarChart> = stacked.iter().collect();
-            let chart = BarChart::new(venue.display_name(), bars)
-                .color(venue_color(v))
-                .stack_on(&refs);
-            stacked.push(chart);
+/// A legend under a plot: a coloured square and a name per series.
+fn legend_row(ui: &mut egui::Ui, entries: &[(String, Color32)]) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 10.0;
+        for (name, color) in entries {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(9.0, 9.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 1.0, *color);
+            ui.label(RichText::new(name).small());
         }
-        let names = underlyings.clone();
-        Plot::new("exposure_by_venue")
-            .height(220.0)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .x_axis_formatter(move |mark, _| category(&names, mark.value))
-            .show(&mut columns[1], |plot| {
-                for chart in stacked {
-                    plot.bar_chart(chart);
-                }
-            });
-        columns[1].horizontal_wrapped(|ui| {
-            ui.label("Highlight:");
-            for underlying in &underlyings {
-                let on = *selection == Some(Selection::Underlying(underlying.clone()));
-                if ui.selectable_label(on, underlying).clicked() {
-                    *selection = (!on).then(|| Selection::Underlying(underlying.clone()));
-                }
-            }
-        });
+    });
+}
 
-        // 3. Liquidation ladder: every position's liquidation price relative to its mark.
-        columns[2].label(RichText::new("Liquidation ladder (% from mark)").strong());
-        let ladder_names = underlyings.clone();
-        let series: Vec<Points<'_>> = report
+/// Ticks at every category (integer) and no other.
+fn category_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "chart bounds: a handful of categories"
+    )]
+    let (low, high) = (input.bounds.0.ceil() as i64, input.bounds.1.floor() as i64);
+    (low.max(0)..=high.min(low.max(0) + 200))
+        .map(|value| egui_plot::GridMark {
+            value: value as f64,
+            step_size: 1.0,
+        })
+        .collect()
+}
+
+/// Equity and maintenance margin per account: the equity bar in the account's venue colour,
+/// maintenance margin grey beside it; accounts numbered on the axis and named in the legend.
+fn equity_chart(ui: &mut egui::Ui, report: &MarginReport, selection: &Option<Selection>) {
+    ui.label(RichText::new("Equity vs maintenance margin (USD)").strong());
+    let numbers: Vec<String> = (1..=report.accounts.len()).map(|n| n.to_string()).collect();
+    let equity = BarChart::new(
+        "Equity",
+        report
             .accounts
             .iter()
             .enumerate()
-            .filter_map(|(a, account)| {
-                let points: Vec<[f64; 2]> = report
-                    .positions
+            .map(|(i, a)| {
+                Bar::new(i as f64 - 0.18, to_f64(a.equity_usd))
+                    .width(0.35)
+                    .name(format!("{} equity", a.label))
+                    .fill(dim(
+                        theme::venue_color(a.venue),
+                        account_active(selection, &a.label),
+                    ))
+            })
+            .collect(),
+    );
+    let maintenance = BarChart::new(
+        "Maintenance margin",
+        report
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Bar::new(i as f64 + 0.18, to_f64(a.maintenance_margin_usd))
+                    .width(0.35)
+                    .name(format!("{} maintenance margin", a.label))
+                    .fill(dim(theme::MARGIN_GREY, account_active(selection, &a.label)))
+            })
+            .collect(),
+    )
+    .color(theme::MARGIN_GREY);
+    Plot::new("equity_vs_mm")
+        .height(200.0)
+        .allow_scroll(false)
+        .x_grid_spacer(category_marks)
+        .x_axis_formatter(move |mark, _| category(&numbers, mark.value))
+        .show(ui, |plot| {
+            plot.bar_chart(equity);
+            plot.bar_chart(maintenance);
+        });
+    let mut entries: Vec<(String, Color32)> = report
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                format!("{} {}", i + 1, a.label),
+                theme::venue_color(a.venue),
+            )
+        })
+        .collect();
+    entries.push(("maintenance margin".to_owned(), theme::MARGIN_GREY));
+    legend_row(ui, &entries);
+}
+
+/// Net exposure per underlying, stacked by venue (longs up, shorts down).
+fn exposure_chart(ui: &mut egui::Ui, report: &MarginReport, selection: &mut Option<Selection>) {
+    ui.label(RichText::new("Net exposure by venue (USD)").strong());
+    let underlyings: Vec<String> = report
+        .exposures
+        .iter()
+        .map(|e| e.underlying.clone())
+        .collect();
+    let mut venues: Vec<crate::model::Venue> = report
+        .exposures
+        .iter()
+        .flat_map(|e| e.by_account.iter().map(|s| s.venue))
+        .collect();
+    venues.sort();
+    venues.dedup();
+    let mut stacked: Vec<BarChart> = Vec::new();
+    for venue in &venues {
+        let bars: Vec<Bar> = report
+            .exposures
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let value: Decimal = e
+                    .by_account
                     .iter()
-                    .filter(|p| p.account_index == account.index)
-                    .filter_map(|p| {
-                        let x = underlyings.iter().position(|u| **u == *p.underlying)?;
-                        Some([x as f64, to_f64(p.distance_to_liquidation_pct?)])
-                    })
-                    .collect();
-                (!points.is_empty()).then(|| {
-                    Points::new(account.label.clone(), points)
-                        .radius(5.0)
-                        .color(dim(venue_color(a), account_active(&account.label)))
-                })
+                    .filter(|s| s.venue == *venue)
+                    .map(|s| s.net_notional_usd)
+                    .sum();
+                Bar::new(i as f64, to_f64(value))
+                    .width(0.6)
+                    .name(format!("{} at {}", e.underlying, venue.display_name()))
+                    .fill(dim(
+                        theme::venue_color(*venue),
+                        underlying_active(selection, &e.underlying),
+                    ))
             })
             .collect();
-        Plot::new("liquidation_ladder")
-            .height(220.0)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .include_y(0.0)
-            .x_axis_formatter(move |mark, _| category(&ladder_names, mark.value))
-            .show(&mut columns[2], |plot| {
-                for points in series {
-                    plot.points(points);
-                }
-            });
+        let refs: Vec<&BarChart> = stacked.iter().collect();
+        let chart = BarChart::new(venue.display_name(), bars)
+            .color(theme::venue_color(*venue))
+            .stack_on(&refs);
+        stacked.push(chart);
+    }
+    let names = underlyings.clone();
+    Plot::new("exposure_by_venue")
+        .height(200.0)
+        .allow_scroll(false)
+        .x_grid_spacer(category_marks)
+        .x_axis_formatter(move |mark, _| category(&names, mark.value))
+        .show(ui, |plot| {
+            for chart in stacked {
+                plot.bar_chart(chart);
+            }
+        });
+    let entries: Vec<(String, Color32)> = venues
+        .iter()
+        .map(|v| (v.display_name().to_owned(), theme::venue_color(*v)))
+        .collect();
+    legend_row(ui, &entries);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Highlight:");
+        for underlying in &underlyings {
+            let on = *selection == Some(Selection::Underlying(underlying.clone()));
+            if ui.selectable_label(on, underlying).clicked() {
+                *selection = (!on).then(|| Selection::Underlying(underlying.clone()));
+            }
+        }
     });
+}
+
+/// Every position's liquidation price relative to its mark, by underlying, one point per
+/// position in its account's venue colour.
+fn ladder_chart(ui: &mut egui::Ui, report: &MarginReport, selection: &Option<Selection>) {
+    ui.label(RichText::new("Liquidation ladder (% from mark)").strong());
+    let underlyings: Vec<String> = report
+        .exposures
+        .iter()
+        .map(|e| e.underlying.clone())
+        .collect();
+    let series: Vec<Points<'_>> = report
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            let points: Vec<[f64; 2]> = report
+                .positions
+                .iter()
+                .filter(|p| p.account_index == account.index)
+                .filter_map(|p| {
+                    let x = underlyings.iter().position(|u| **u == *p.underlying)?;
+                    Some([x as f64, to_f64(p.distance_to_liquidation_pct?)])
+                })
+                .collect();
+            (!points.is_empty()).then(|| {
+                Points::new(account.label.clone(), points)
+                    .radius(5.0)
+                    .color(dim(
+                        theme::venue_color(account.venue),
+                        account_active(selection, &account.label),
+                    ))
+            })
+        })
+        .collect();
+    let names = underlyings.clone();
+    Plot::new("liquidation_ladder")
+        .height(200.0)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_x(-0.5)
+        .include_x(underlyings.len() as f64 - 0.5)
+        .x_grid_spacer(category_marks)
+        .x_axis_formatter(move |mark, _| category(&names, mark.value))
+        .y_axis_formatter(|mark, _| format!("{:+.0} %", mark.value))
+        .show(ui, |plot| {
+            for points in series {
+                plot.points(points);
+            }
+        });
+    let entries: Vec<(String, Color32)> = report
+        .accounts
+        .iter()
+        .filter(|a| {
+            report
+                .positions
+                .iter()
+                .any(|p| p.account_index == a.index && p.distance_to_liquidation_pct.is_some())
+        })
+        .map(|a| (a.label.clone(), theme::venue_color(a.venue)))
+        .collect();
+    legend_row(ui, &entries);
 }
 
 /// The category name at an integer axis position, blank between categories.

@@ -39,17 +39,30 @@ mod palette {
     pub const GREEN: Color32 = Color32::from_rgb(70, 170, 90);
     /// A venue light that answered.
     pub const OK_LIGHT: Color32 = Color32::from_rgb(80, 180, 100);
-    /// One colour per venue in the charts, in account order.
-    pub const VENUE_PALETTE: [Color32; 8] = [
+    /// One colour per venue in every chart, in the order of `Venue::ALL`.
+    pub const VENUE_PALETTE: [Color32; 10] = [
         Color32::from_rgb(86, 140, 220),
+        Color32::from_rgb(60, 100, 170),
         Color32::from_rgb(230, 140, 60),
-        Color32::from_rgb(90, 180, 110),
-        Color32::from_rgb(200, 90, 90),
+        Color32::from_rgb(200, 110, 40),
         Color32::from_rgb(150, 110, 200),
-        Color32::from_rgb(140, 120, 90),
-        Color32::from_rgb(220, 120, 180),
         Color32::from_rgb(120, 160, 160),
+        Color32::from_rgb(90, 180, 110),
+        Color32::from_rgb(220, 120, 180),
+        Color32::from_rgb(200, 90, 90),
+        Color32::from_rgb(160, 140, 100),
     ];
+    /// Maintenance margin bars: a neutral beside the venues' colours.
+    pub const MARGIN_GREY: Color32 = Color32::from_rgb(150, 150, 150);
 }
 
-pub use palette::{AMBER, GREEN, OK_LIGHT, VENUE_PALETTE};
+pub use palette::{AMBER, GREEN, MARGIN_GREY, OK_LIGHT, VENUE_PALETTE};
+
+/// The colour of `venue` in every chart.
+pub fn venue_color(venue: crate::model::Venue) -> egui::Color32 {
+    let index = crate::model::Venue::ALL
+        .iter()
+        .position(|v| *v == venue)
+        .unwrap_or_default();
+    VENUE_PALETTE[index % VENUE_PALETTE.len()]
+}

@@ -3,9 +3,11 @@
 //!
 //! A coin takes the close of the hourly candle that ended at the valuation time (to the
 //! millisecond: a candle closes at its open + its length − 1 ms), else of the daily candle
-//! that ended within a day before it, from the candle cache, the venues (unless offline) or
-//! the bundled history, in that order ([`crate::market::history::load`]). Contracts have no
-//! past marks here, so each stands in at its underlying's close and says so (`via`).
+//! that ended within a day before it. The bundled history is asked first — it is Binance's
+//! own spot candles, so a venue would send the same closes, and it answers at once — then
+//! the candle cache and the venues (unless offline, and only until the refresh round's
+//! deadline), through [`crate::market::history::load`]. Contracts have no past marks here, so
+//! each stands in at its underlying's close and says so (`via`).
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -45,10 +47,17 @@ pub fn at_time(
         offline_as_of: transport.is_none().then_some(bundle::AS_OF),
         ..Board::default()
     };
+    let deadline = transport.map(Transport::round_deadline);
     for item in wanted {
         let Wanted::Asset { ticker } = item else {
             continue;
         };
+        if let Some(entry) = bundled_close(ticker, at_ms) {
+            board.entries.push(entry);
+            continue;
+        }
+        // The venues are asked only inside the round's deadline; later coins use the cache.
+        let transport = transport.filter(|_| !deadline.is_some_and(past));
         match coin_close(ticker, at_ms, transport, cache_dir, now_ms, cancel) {
             Ok((entry, errors)) => {
                 board.entries.push(entry);
@@ -63,6 +72,44 @@ pub fn at_time(
     stand_in_underlyings(&mut board, wanted);
     board.sort();
     board
+}
+
+/// Whether `deadline` has passed.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the refresh round's deadline on the monotonic clock (network shell)"
+)]
+fn past(deadline: std::time::Instant) -> bool {
+    std::time::Instant::now() >= deadline
+}
+
+/// The bundled close of `ticker` at `at_ms`, when it is as exact as a venue's hourly candle
+/// would be: an hourly close inside the crash windows, or a daily close within the hour
+/// before `at_ms` (a date's close). Other times ask the venues for the hour first.
+fn bundled_close(ticker: &str, at_ms: i64) -> Option<Entry> {
+    [Interval::Hour1, Interval::Day1]
+        .into_iter()
+        .find_map(|interval| {
+            let series = bundle::series(ticker, interval)?;
+            let candle = close_at(series.candles, interval, at_ms)?;
+            let close_ms = candle.open_time_ms + interval.millis() - 1;
+            if at_ms - close_ms >= Interval::Hour1.millis() {
+                return None;
+            }
+            Some(Entry {
+                key: InstrumentKey::coin(ticker),
+                kind: PriceKind::Close,
+                price: candle.close,
+                quote: series.quote,
+                source: Source::Bundle,
+                venue_time_ms: Some(candle.open_time_ms + interval.millis() - 1),
+                fetched_at_ms: at_ms,
+                manual: false,
+                via: None,
+                funding_rate: None,
+                listed_as: None,
+            })
+        })
 }
 
 /// One coin's close at `at_ms`: hourly first (exact to the hour), then daily.
