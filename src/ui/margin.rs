@@ -329,17 +329,16 @@ fn accounts_table(
     selection: &mut Option<Selection>,
 ) {
     let accounts = sorted_accounts(report, view);
-    if view.sort != SortColumn::File {
-        if ui
+    if view.sort != SortColumn::File
+        && ui
             .add(egui::Button::new("Back to file order").small())
             .on_hover_text("Sorted by a column: click to list accounts as in the file")
             .clicked()
-        {
-            *view = MarginView {
-                expanded: std::mem::take(&mut view.expanded),
-                ..MarginView::default()
-            };
-        }
+    {
+        *view = MarginView {
+            expanded: std::mem::take(&mut view.expanded),
+            ..MarginView::default()
+        };
     }
     egui::Grid::new("margin_accounts")
         .striped(true)
