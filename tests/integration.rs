@@ -15,6 +15,7 @@ mod cli;
 mod common;
 mod engine;
 mod engine_props;
+mod fuzz_files;
 mod fuzz_numbers;
 mod http_deadlines;
 mod layering;
