@@ -667,3 +667,38 @@ fn the_portfolio_panel_shows_each_position_s_mark_upnl_and_liquidation_price() {
         "uPnL {upnl}"
     );
 }
+
+#[test]
+fn an_over_committed_account_is_marked_in_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oc.ron");
+    // 1 BTC at 10x needs 10,960.80 USDT of initial margin at the 2025-10-31 close; the
+    // wallet holds 1,000.
+    std::fs::write(
+        &path,
+        r#"#![enable(implicit_some)]
+#![enable(unwrap_variant_newtypes)]
+(format_version: 1, name: "oc", base_currency: USD, valuation: (as_of: "2025-10-31"),
+    accounts: [(label: "Tiny", venue: BinanceUsdm, margin_mode: Cross,
+        collateral: [(asset: "USDT", amount: "1000")],
+        positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,
+            size: "1", entry_price: "109608.01", leverage: "10")])])
+"#,
+    )
+    .unwrap();
+    let mut harness = harness_for(path);
+    step_until(&mut harness, "the file and its prices", |app| {
+        app.document.is_some() && app.board().is_some() && !app.is_refreshing()
+    });
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("over-committed").is_some(),
+        "marked at the account"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Warning: Over-committed: \"Tiny\"")
+            .is_some(),
+        "and in the panel's warnings"
+    );
+}

@@ -19,9 +19,13 @@ impl RiskDeckApp {
         use crate::market::fetch::VenueState;
         let board = self.market.board.as_ref()?;
         if let Some(as_of) = board.offline_as_of {
+            let cached = board
+                .cache_saved_at_ms
+                .and_then(crate::present::format::utc_time)
+                .map_or_else(String::new, |t| format!("cached prices of {t}, "));
             return Some(format!(
-                "Offline: every figure uses cached or bundled prices (bundled data as of \
-                 {as_of}), not live marks."
+                "Offline: every figure uses cached or bundled prices ({cached}bundled data as \
+                 of {as_of}), not live marks."
             ));
         }
         let all_failed = !board.venues.is_empty()
@@ -32,9 +36,15 @@ impl RiskDeckApp {
                 )
             });
         all_failed.then(|| {
-            "Every venue failed: the figures use cached or bundled prices; hover the status \
-             bar's lights for each error."
-                .to_owned()
+            let cached = board
+                .cache_saved_at_ms
+                .and_then(crate::present::format::utc_time)
+                .map_or_else(String::new, |t| format!(" (cached prices of {t})"));
+            format!(
+                "Every venue failed: the figures use cached or bundled prices{cached}, bundled \
+                 data as of {}; hover the status bar's lights for each error.",
+                crate::market::bundle::AS_OF
+            )
         })
     }
 

@@ -393,6 +393,19 @@ fn account_row(
         if response.clicked() {
             *selection = (!selected).then(|| Selection::Account(account.label.clone()));
         }
+        if account.is_over_committed() {
+            ui.label(
+                RichText::new("over-committed")
+                    .small()
+                    .color(theme::warn_color(ui)),
+            )
+            .on_hover_text(format!(
+                "Initial margin {} USD exceeds equity {} USD: these positions could not have \
+                 been opened.",
+                money(account.initial_margin_usd),
+                money(account.equity_usd)
+            ));
+        }
     });
     ui.label(account.venue.display_name())
         .on_hover_text(format!(
