@@ -272,13 +272,29 @@ pub fn price(
     if usdt_converted {
         assumptions.push("USDT-quoted prices taken at 1 USD per USDT: no USDT price.".to_owned());
     }
-    let mut warnings: Vec<String> = Vec::new();
+    // One line per venue and kind of failure (a refresh with no network would otherwise
+    // list every request): the first error in full, and how many more alike.
+    let mut groups: Vec<(&crate::market::FetchError, usize)> = Vec::new();
     for error in &board.errors {
-        let line = format!("Price source failed: {error}");
-        if !warnings.contains(&line) {
-            warnings.push(line);
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.source == error.source && first.kind == error.kind)
+        {
+            Some(group) => group.1 += 1,
+            None => groups.push((error, 1)),
         }
     }
+    let warnings: Vec<String> = groups
+        .into_iter()
+        .map(|(error, count)| match count {
+            1 => format!("Price source failed: {error}"),
+            n => format!(
+                "Price source failed: {error} (and {} more {} request(s) failed the same way)",
+                n - 1,
+                error.source.display_name()
+            ),
+        })
+        .collect();
     Priced {
         snapshot,
         assumptions,

@@ -326,7 +326,12 @@ fn refresh_now_updates_the_status_bar_and_a_position_price_without_blocking_fram
             && btcusdt_mark(app).is_some_and(|m| m != decimal("109608.01"))
     });
     let before = btcusdt_mark(harness.state()).unwrap();
+    // The status bar sums the venues up; its menu lists each one's light.
+    harness.get_by_label("Venues: 1 ok").click();
+    harness.run_steps(2);
     assert!(harness.query_by_label("Binance USDS-M ok").is_some());
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
 
     harness.get_by_label("Refresh now").click();
     // Frames keep coming while the feed takes 300 ms: none waits for it.

@@ -42,7 +42,7 @@ impl RiskDeckApp {
                 .map_or_else(String::new, |t| format!(" (cached prices of {t})"));
             format!(
                 "Every venue failed: the figures use cached or bundled prices{cached}, bundled \
-                 data as of {}; hover the status bar's lights for each error.",
+                 data as of {}; the status bar's Venues menu lists each error.",
                 crate::market::bundle::AS_OF
             )
         })
@@ -302,46 +302,85 @@ impl RiskDeckApp {
                      refresh, else from the bundled Binance daily closes.",
                 );
             }
-            for (source, report) in &board.venues {
-                let (color, state) = match report.state {
-                    VenueState::Ok if report.elapsed.as_secs() >= 3 => {
-                        (ui::theme::warn_color(ui), "slow")
+            // One summary in the bar (it must fit at 1280 px); each venue's light, state and
+            // errors in the menu it opens.
+            let lights: Vec<(crate::market::Source, egui::Color32, &str, u8)> = board
+                .venues
+                .iter()
+                .map(|(source, report)| {
+                    let (color, state, rank) = match report.state {
+                        VenueState::Ok if report.elapsed.as_secs() >= 3 => {
+                            (ui::theme::warn_color(ui), "slow", 1)
+                        }
+                        VenueState::Ok => (ui::theme::OK_LIGHT, "ok", 0),
+                        VenueState::Partial => (ui::theme::warn_color(ui), "partly failed", 2),
+                        VenueState::RateLimited => (ui::theme::warn_color(ui), "rate-limited", 2),
+                        VenueState::Blocked => (ui::theme::error_color(ui), "blocked", 3),
+                        VenueState::Failed => (ui::theme::error_color(ui), "failing", 3),
+                        VenueState::Offline => (ui.visuals().weak_text_color(), "offline", 0),
+                    };
+                    (*source, color, state, rank)
+                })
+                .collect();
+            if !lights.is_empty() {
+                let mut counts: Vec<(&str, usize)> = Vec::new();
+                for (_, _, state, _) in &lights {
+                    match counts.iter_mut().find(|(s, _)| s == state) {
+                        Some(entry) => entry.1 += 1,
+                        None => counts.push((state, 1)),
                     }
-                    VenueState::Ok => (ui::theme::OK_LIGHT, "ok"),
-                    VenueState::Partial => (ui::theme::warn_color(ui), "partly failed"),
-                    VenueState::RateLimited => (ui::theme::warn_color(ui), "rate-limited"),
-                    VenueState::Blocked => (ui::theme::error_color(ui), "blocked"),
-                    VenueState::Failed => (ui::theme::error_color(ui), "failing"),
-                    VenueState::Offline => (ui.visuals().weak_text_color(), "offline"),
-                };
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                ui.painter().circle_filled(rect.center(), 4.5, color);
-                let mut hover = format!(
-                    "{}: {state}, {} of {} requests answered in {} ms",
-                    source.display_name(),
-                    report.answered,
-                    report.requested,
-                    report.elapsed.as_millis()
+                }
+                let worst = lights
+                    .iter()
+                    .max_by_key(|l| l.3)
+                    .map_or(ui::theme::OK_LIGHT, |l| l.1);
+                let summary = format!(
+                    "Venues: {}",
+                    counts
+                        .iter()
+                        .map(|(state, n)| format!("{n} {state}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
-                if let Some(ok) = self.market.last_success_ms.get(source) {
-                    hover.push_str(&format!(
-                        "\nLast success {} ago",
-                        crate::present::format::age(crate::model::provenance::age_seconds(
-                            now, *ok
-                        ))
-                    ));
-                }
-                for error in board.errors.iter().filter(|e| e.source == *source) {
-                    hover.push_str(&format!(
-                        "\n{} {}: {}",
-                        error.endpoint,
-                        error.kind.name(),
-                        error.message
-                    ));
-                }
-                ui.label(format!("{} {state}", source.display_name()))
-                    .on_hover_text(hover);
+                ui.menu_button(egui::RichText::new(summary).color(worst), |ui| {
+                    for (source, color, state, _) in &lights {
+                        let Some(report) = board.venues.get(source) else {
+                            continue;
+                        };
+                        let mut hover = format!(
+                            "{}: {state}, {} of {} requests answered in {} ms",
+                            source.display_name(),
+                            report.answered,
+                            report.requested,
+                            report.elapsed.as_millis()
+                        );
+                        if let Some(ok) = self.market.last_success_ms.get(source) {
+                            hover.push_str(&format!(
+                                "\nLast success {} ago",
+                                crate::present::format::age(crate::model::provenance::age_seconds(
+                                    now, *ok
+                                ))
+                            ));
+                        }
+                        for error in board.errors.iter().filter(|e| e.source == *source) {
+                            hover.push_str(&format!(
+                                "\n{} {}: {}",
+                                error.endpoint,
+                                error.kind.name(),
+                                error.message
+                            ));
+                        }
+                        ui.horizontal(|ui| {
+                            let (rect, _) = ui
+                                .allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                            ui.painter().circle_filled(rect.center(), 4.5, *color);
+                            ui.label(format!("{} {state}", source.display_name()))
+                                .on_hover_text(hover);
+                        });
+                    }
+                })
+                .response
+                .on_hover_text("Each venue's state and errors: click to list them");
             }
         }
         if self.is_refreshing() {

@@ -123,8 +123,30 @@ pub fn margin_ui(
         .id_salt("margin_scroll")
         .show(ui, |ui| {
             summary_cards(ui, report, view);
-            for warning in &report.warnings {
+            // Failed price sources are summed up in one collapsed line (the banner and the
+            // status bar already say it): the book's own warnings stay in full view.
+            let (sources, book): (Vec<&String>, Vec<&String>) = report
+                .warnings
+                .iter()
+                .partition(|w| w.starts_with("Price source failed"));
+            for warning in book {
                 ui.colored_label(theme::error_color(ui), format!("Warning: {warning}"));
+            }
+            if !sources.is_empty() {
+                egui::CollapsingHeader::new(
+                    RichText::new(format!(
+                        "{} price source(s) failed: the figures use cached, bundled or stand-in \
+                         prices where they did",
+                        sources.len()
+                    ))
+                    .color(theme::warn_color(ui)),
+                )
+                .id_salt("failed_sources")
+                .show(ui, |ui| {
+                    for warning in sources {
+                        ui.label(RichText::new(warning).small());
+                    }
+                });
             }
             ui.add_space(6.0);
             // The table scrolls sideways in a narrow panel rather than cutting its last
