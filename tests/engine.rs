@@ -1177,3 +1177,34 @@ fn published_maintenance_amounts_are_used_and_checked_for_continuity() {
         problem.message
     );
 }
+
+/// The protocol's cut of the bonus, when a reserve gives its `liquidation_protocol_fee`:
+/// fee = (seized − seized / bonus) × fee rate (venue-margin.md §7).
+#[test]
+fn aave_liquidation_call_deducts_the_protocol_fee_when_the_reserve_gives_it() {
+    let p = portfolio(
+        r#"(label: "a", venue: AaveV3, margin_mode: Cross, collateral: [],
+            positions: [Supply(asset: "WETH", amount: "1.45"), Borrow(asset: "USDC", amount: "2500")],
+            venue_parameters: (reserves: [(asset: "WETH", ltv: "0.825", liquidation_threshold: "0.86",
+                liquidation_bonus: "1.052", liquidation_protocol_fee: "0.1",
+                source: "test", as_of: "2025-10-31")]))"#,
+        &[("ETH", "1000"), ("USDC", "1")],
+    );
+    // HF = 1,450 × 0.86 / 2,500 = 0.4988: below 0.95, so the whole 2,500 may be repaid, but
+    // the 1,450 USD of WETH covers only 1,450 / 1.052 = 1,378.33 of it. Seized 1,450; the
+    // bonus part 1,450 − 1,378.33 = 71.67, of which 10 % = 7.17 goes to the protocol.
+    let report = analyze_with_file_prices(&p);
+    let call = report.accounts[0].liquidation_call.as_ref().unwrap();
+    assert_eq!(call.max_liquidatable_debt_usd, dec!(2500));
+    assert_eq!(call.collateral_seized_usd.round_dp(6), dec!(1450));
+    let fee = call.protocol_fee_usd.unwrap();
+    assert_eq!(fee.round_dp(2), dec!(7.17));
+    assert!(
+        report.accounts[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("of which 7.17 USD is the protocol's fee")),
+        "{:?}",
+        report.accounts[0].notes
+    );
+}

@@ -546,3 +546,61 @@ fn one_staleness_rule_a_cached_live_mark_keeps_the_live_threshold_offline() {
     );
     assert_eq!(json["accounts"][0]["prices"]["oldest"], "BTCUSDT");
 }
+
+/// A past time the bundle does not cover (after 2025-10-31) is priced from the venues'
+/// candles at that time — Binance spot's hourly close, through a local server — said as
+/// such, and cached for the next run, which then needs no network.
+#[test]
+fn a_past_time_beyond_the_bundle_is_priced_from_the_venue_s_candle_at_that_time() {
+    use crate::common::mock_server::{MockServer, Reply};
+    // 2025-11-15T12:00Z: the 11:00 hourly candle (opens 1763204400000, closes 11:59:59.999).
+    let server = MockServer::start(vec![(
+        "/api/v3/klines",
+        vec![Reply::ok(
+            r#"[[1763204400000,"95000.00","95500.00","94000.00","95123.45","10.5",1763207999999,"0",1,"0","0","0"]]"#,
+        )],
+    )]);
+    let cache = tempfile::tempdir().unwrap();
+    let run = |server: &MockServer| {
+        let output = crate::common::riskdeck_against(server, cache.path())
+            .args(["prices", "--json", "--as-of", "2025-11-15T12:00Z"])
+            .output()
+            .unwrap();
+        json_of(&output)
+    };
+    let json = run(&server);
+    assert_eq!(json["valuation"]["basis"], "history");
+    let btc = json["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instrument"] == "BTC")
+        .unwrap();
+    assert_eq!(btc["source"], "binance_spot");
+    assert_eq!(btc["kind"], "close");
+    assert_eq!(btc["price"], serde_json::json!(95123.45));
+    assert_eq!(btc["venue_time"], "2025-11-15T11:59:59.999+00:00");
+    assert_eq!(btc["stale"], false);
+    // Asked once; the next run finds the candle in the cache and sends nothing for it.
+    let hits = server.hits("/api/v3/klines");
+    assert!(hits >= 1);
+    let offline = crate::common::riskdeck_against(&server, cache.path())
+        .args([
+            "prices",
+            "--json",
+            "--offline",
+            "--as-of",
+            "2025-11-15T12:00Z",
+        ])
+        .output()
+        .unwrap();
+    let offline = json_of(&offline);
+    let cached = offline["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instrument"] == "BTC")
+        .unwrap();
+    assert_eq!(cached["price"], serde_json::json!(95123.45));
+    assert_eq!(server.hits("/api/v3/klines"), hits, "offline: no request");
+}
