@@ -4,15 +4,7 @@ use std::process::Command;
 
 use crate::common::{portfolios_dir, position_of};
 
-fn riskdeck(args: &[&str]) -> std::process::Output {
-    // A fresh cache folder: tests never read or write the user's price cache.
-    let cache = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_riskdeck"))
-        .args(args)
-        .env("RISKDECK_CACHE_DIR", cache.path())
-        .output()
-        .unwrap()
-}
+use crate::common::riskdeck_cli as riskdeck;
 
 #[test]
 fn check_accepts_every_sample() {

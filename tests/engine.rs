@@ -25,25 +25,9 @@ fn portfolio(accounts: &str, prices: &[(&str, &str)]) -> Portfolio {
     parse_portfolio(&text).unwrap_or_else(|problems| panic!("{problems:?}\n{text}"))
 }
 
-/// A sample priced as it opens: from the bundled history at the file's valuation time (the
-/// bundle's last close when it has none), through the pricing seam, offline.
+/// A sample priced as it opens (offline, from the bundle at its valuation time).
 fn at_file_time(p: &Portfolio) -> MarginReport {
-    use riskdeck::model::valuation::AsOf;
-    let library = riskdeck::model::params::library();
-    let at = riskdeck::pricing::past_time(AsOf::File, Some(p), i64::MAX / 2)
-        .unwrap()
-        .unwrap_or(riskdeck::market::bundle::AS_OF_CLOSE_MS);
-    let wanted = riskdeck::market::board::wanted_by(p, library);
-    let board = riskdeck::market::board::at_time(
-        &wanted,
-        at,
-        None,
-        None,
-        at,
-        &std::sync::atomic::AtomicBool::new(false),
-    );
-    let priced = riskdeck::pricing::price(Some(p), &board, library, at);
-    riskdeck::pricing::analyze(p, &priced, library)
+    crate::common::priced_at_file_time(p).1
 }
 
 fn position<'a>(report: &'a MarginReport, symbol: &str) -> &'a riskdeck::engine::PositionRisk {

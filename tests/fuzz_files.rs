@@ -126,24 +126,7 @@ pub(crate) fn check_file(bytes: &[u8]) -> Result<(), String> {
     let Ok(portfolio) = riskdeck::model::parse_portfolio_bytes(bytes) else {
         return Ok(());
     };
-    let library = riskdeck::model::params::library();
-    let at = portfolio
-        .valuation
-        .as_ref()
-        .and_then(|v| riskdeck::model::valuation::parse_as_of(&v.as_of).ok())
-        .filter(|at| *at <= riskdeck::market::bundle::AS_OF_CLOSE_MS)
-        .unwrap_or(riskdeck::market::bundle::AS_OF_CLOSE_MS);
-    let wanted = riskdeck::market::board::wanted_by(&portfolio, library);
-    let board = riskdeck::market::board::at_time(
-        &wanted,
-        at,
-        None,
-        None,
-        at,
-        &std::sync::atomic::AtomicBool::new(false),
-    );
-    let priced = riskdeck::pricing::price(Some(&portfolio), &board, library, at);
-    let analysis = riskdeck::pricing::analyze(&portfolio, &priced, library);
+    let (priced, analysis) = crate::common::priced_at_file_time(&portfolio);
     liquidation_prices_are_on_the_right_side(&analysis)?;
     let report =
         riskdeck::present::Report::with_analysis("f.ron", &portfolio, &analysis, &priced.valuation);

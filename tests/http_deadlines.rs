@@ -7,30 +7,11 @@ use std::time::{Duration, Instant};
 
 use riskdeck::market::binance;
 use riskdeck::market::fetch::{Job, fetch_all_until};
-use riskdeck::market::transport::{BaseUrls, HttpConfig, Transport};
+use riskdeck::market::transport::{HttpConfig, Transport};
 use riskdeck::market::{ErrorKind, Source};
 
 use crate::common::mock_server::{MockServer, Reply};
-
-fn transport(server: &MockServer, config: HttpConfig) -> Transport {
-    let urls: BaseUrls = Source::NETWORK
-        .into_iter()
-        .map(|s| (s, server.base_url.clone()))
-        .collect();
-    Transport::new(config, &urls).unwrap()
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/api/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn premium(body: &[u8]) -> Result<riskdeck::market::Snapshot, riskdeck::market::ParseError> {
-    binance::parse_premium_index(body, Source::BinanceFutures, 0)
-}
+use crate::market_http::{fixture, premium, transport};
 
 #[test]
 fn a_body_dribbled_a_byte_at_a_time_is_cut_at_the_request_deadline() {

@@ -16,7 +16,7 @@ use rust_decimal_macros::dec;
 use crate::common::mock_server::{MockServer, Reply};
 use crate::common::riskdeck_against;
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/tests/fixtures/api/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -38,7 +38,7 @@ fn config() -> HttpConfig {
 }
 
 /// A transport whose every source points at `server`.
-fn transport(server: &MockServer, config: HttpConfig) -> Transport {
+pub(crate) fn transport(server: &MockServer, config: HttpConfig) -> Transport {
     let urls: BaseUrls = Source::NETWORK
         .into_iter()
         .map(|s| (s, server.base_url.clone()))
@@ -46,7 +46,9 @@ fn transport(server: &MockServer, config: HttpConfig) -> Transport {
     Transport::new(config, &urls).unwrap()
 }
 
-fn premium(body: &[u8]) -> Result<riskdeck::market::Snapshot, riskdeck::market::ParseError> {
+pub(crate) fn premium(
+    body: &[u8],
+) -> Result<riskdeck::market::Snapshot, riskdeck::market::ParseError> {
     binance::parse_premium_index(body, Source::BinanceFutures, 0)
 }
 

@@ -7,14 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::common::portfolios_dir;
 
-fn riskdeck(args: &[&str]) -> std::process::Output {
-    let cache = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_riskdeck"))
-        .args(args)
-        .env("RISKDECK_CACHE_DIR", cache.path())
-        .output()
-        .unwrap()
-}
+use crate::common::{price_entry, riskdeck_cli as riskdeck};
 
 fn json_of(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
@@ -145,12 +138,7 @@ fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_cl
         "--as-of",
         "2022-11-09",
     ]));
-    let btc = prices["prices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["instrument"] == "BTC")
-        .unwrap();
+    let btc = price_entry(&prices, "BTC");
     assert_eq!(btc["kind"], "close");
     assert_eq!(btc["stale"], false);
     assert_eq!(
@@ -223,19 +211,7 @@ fn future_book(expiry: &str) -> riskdeck::model::Portfolio {
 }
 
 fn priced_at_file_time(p: &riskdeck::model::Portfolio) -> riskdeck::engine::MarginReport {
-    let library = riskdeck::model::params::library();
-    let at = riskdeck::model::valuation::parse_as_of("2025-10-31").unwrap();
-    let wanted = riskdeck::market::board::wanted_by(p, library);
-    let board = riskdeck::market::board::at_time(
-        &wanted,
-        at,
-        None,
-        None,
-        at,
-        &std::sync::atomic::AtomicBool::new(false),
-    );
-    let priced = riskdeck::pricing::price(Some(p), &board, library, at);
-    riskdeck::pricing::analyze(p, &priced, library)
+    crate::common::priced_at_file_time(p).1
 }
 
 #[test]
@@ -524,12 +500,7 @@ fn one_staleness_rule_a_cached_live_mark_keeps_the_live_threshold_offline() {
         .output()
         .unwrap();
     let json = json_of(&output);
-    let btc = json["prices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["instrument"] == "BTCUSDT")
-        .unwrap();
+    let btc = price_entry(&json, "BTCUSDT");
     assert_eq!(btc["source"], "binance_futures");
     assert_eq!(btc["stale"], true, "{btc}");
     // And the report's account row says its prices are stale.
@@ -570,12 +541,7 @@ fn a_past_time_beyond_the_bundle_is_priced_from_the_venue_s_candle_at_that_time(
     };
     let json = run(&server);
     assert_eq!(json["valuation"]["basis"], "history");
-    let btc = json["prices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["instrument"] == "BTC")
-        .unwrap();
+    let btc = price_entry(&json, "BTC");
     assert_eq!(btc["source"], "binance_spot");
     assert_eq!(btc["kind"], "close");
     assert_eq!(btc["price"], serde_json::json!(95123.45));
@@ -595,12 +561,7 @@ fn a_past_time_beyond_the_bundle_is_priced_from_the_venue_s_candle_at_that_time(
         .output()
         .unwrap();
     let offline = json_of(&offline);
-    let cached = offline["prices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["instrument"] == "BTC")
-        .unwrap();
+    let cached = price_entry(&offline, "BTC");
     assert_eq!(cached["price"], serde_json::json!(95123.45));
     assert_eq!(server.hits("/api/v3/klines"), hits, "offline: no request");
 }

@@ -304,16 +304,16 @@ impl Transport {
         let mut bytes = Vec::new();
         let mut reader = response.take(limit as u64 + 1);
         let mut chunk = [0u8; 16 * 1024];
+        let late = |received: usize| {
+            self.error(
+                request,
+                ErrorKind::Timeout,
+                format!("the body did not arrive in time ({received} bytes received)"),
+            )
+        };
         loop {
             if Instant::now() >= deadline {
-                return Err(self.error(
-                    request,
-                    ErrorKind::Timeout,
-                    format!(
-                        "the body did not arrive in time ({} bytes received)",
-                        bytes.len()
-                    ),
-                ));
+                return Err(late(bytes.len()));
             }
             match reader.read(&mut chunk) {
                 Ok(0) => break,
@@ -321,14 +321,7 @@ impl Transport {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 // The client's own timeout ends a read at the deadline too.
                 Err(_) if Instant::now() + Duration::from_millis(50) >= deadline => {
-                    return Err(self.error(
-                        request,
-                        ErrorKind::Timeout,
-                        format!(
-                            "the body did not arrive in time ({} bytes received)",
-                            bytes.len()
-                        ),
-                    ));
+                    return Err(late(bytes.len()));
                 }
                 Err(e) => {
                     let kind = if is_timeout_io(&e) {

@@ -112,3 +112,50 @@ pub fn temp_copy_with_manual(name: &str, coins: &[&str]) -> (tempfile::TempDir, 
     std::fs::write(&path, text).unwrap();
     (dir, path)
 }
+
+/// The `riskdeck` binary on `args` with a fresh price cache of its own (never the user's).
+pub fn riskdeck_cli(args: &[&str]) -> std::process::Output {
+    let cache = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"))
+        .args(args)
+        .env("RISKDECK_CACHE_DIR", cache.path())
+        .output()
+        .unwrap()
+}
+
+/// `portfolio` priced as it opens offline: from the bundled history at the file's valuation
+/// time (the bundle's last close when it has none, or one after the bundle), through the
+/// pricing seam, with no clock read.
+pub fn priced_at_file_time(
+    portfolio: &riskdeck::model::Portfolio,
+) -> (riskdeck::pricing::Priced, riskdeck::engine::MarginReport) {
+    let library = riskdeck::model::params::library();
+    let at = portfolio
+        .valuation
+        .as_ref()
+        .and_then(|v| riskdeck::model::valuation::parse_as_of(&v.as_of).ok())
+        .filter(|at| *at <= riskdeck::market::bundle::AS_OF_CLOSE_MS)
+        .unwrap_or(riskdeck::market::bundle::AS_OF_CLOSE_MS);
+    let wanted = riskdeck::market::board::wanted_by(portfolio, library);
+    let board = riskdeck::market::board::at_time(
+        &wanted,
+        at,
+        None,
+        None,
+        at,
+        &std::sync::atomic::AtomicBool::new(false),
+    );
+    let priced = riskdeck::pricing::price(Some(portfolio), &board, library, at);
+    let analysis = riskdeck::pricing::analyze(portfolio, &priced, library);
+    (priced, analysis)
+}
+
+/// The entry of `instrument` in a `prices --json` document.
+pub fn price_entry<'a>(json: &'a serde_json::Value, instrument: &str) -> &'a serde_json::Value {
+    json["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instrument"] == instrument)
+        .unwrap_or_else(|| panic!("{instrument} not listed: {json}"))
+}
