@@ -82,26 +82,16 @@ fn samples_open_at_their_valuation_date_priced_from_the_bundle() {
 fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_close() {
     let path = portfolios_dir().join("basis-trade.ron");
     let path = path.to_str().unwrap();
+    // The cold wallet's BTC mark, as the JSON number's shortest decimal.
     let mark = |json: &serde_json::Value| {
         json["positions"]
             .as_array()
             .unwrap()
             .iter()
             .find(|p| p["account"] == "Cold wallet" && p["symbol"] == "BTC")
-            .unwrap()["mark_price"]
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| {
-                json["positions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|p| p["account"] == "Cold wallet" && p["symbol"] == "BTC")
-                    .unwrap()["mark_price"]
-                    .as_f64()
-                    .map(|f| f.to_string())
-            })
+            .and_then(|p| p["mark_price"].as_f64())
             .unwrap()
+            .to_string()
     };
     // 2025-10-10T21:00Z: the 20:00 hourly candle's close (it closes at 20:59:59.999).
     let hourly = json_of(&riskdeck(&[
