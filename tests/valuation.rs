@@ -555,3 +555,26 @@ fn a_past_time_beyond_the_bundle_is_priced_from_the_venue_s_candle_at_that_time(
     assert_eq!(cached["price"], serde_json::json!(95123.45));
     assert_eq!(server.hits("/api/v3/klines"), hits, "offline: no request");
 }
+
+/// With no venue reachable (every base URL a closed local port), a past time beyond the
+/// bundle asks the venues for the first coin only, not for every coin and interval (which
+/// made a report wait tens of seconds), and lists the rest as missing.
+#[test]
+fn unreachable_venues_are_asked_once_per_past_valuation_not_per_coin() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_riskdeck"));
+    for source in riskdeck::market::Source::NETWORK {
+        command.env(source.env_var().unwrap(), "http://127.0.0.1:1");
+    }
+    let output = command
+        .env("RISKDECK_CACHE_DIR", cache.path())
+        .args(["prices", "--json", "--as-of", "2025-11-15T12:00Z"])
+        .output()
+        .unwrap();
+    let json = json_of(&output);
+    let errors = json["errors"].as_array().unwrap();
+    // One coin's hourly request at each of Binance spot, Coinbase and Kraken.
+    assert!(!errors.is_empty() && errors.len() <= 3, "{errors:?}");
+    assert!(errors.iter().all(|e| e["kind"] == "connect"), "{errors:?}");
+    assert!(json["missing"].as_array().unwrap().len() >= 10);
+}

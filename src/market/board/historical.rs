@@ -48,6 +48,7 @@ pub fn at_time(
         ..Board::default()
     };
     let deadline = transport.map(Transport::round_deadline);
+    let mut unreachable = false;
     for item in wanted {
         let Wanted::Asset { ticker } = item else {
             continue;
@@ -56,9 +57,14 @@ pub fn at_time(
             board.entries.push(entry);
             continue;
         }
-        // The venues are asked only inside the round's deadline; later coins use the cache.
-        let transport = transport.filter(|_| !deadline.is_some_and(past));
-        match coin_close(ticker, at_ms, transport, cache_dir, now_ms, cancel) {
+        // The venues are asked only inside the round's deadline, and not again once none
+        // could be reached; later coins use the cache and the bundle.
+        let transport = transport.filter(|_| !deadline.is_some_and(past) && !unreachable);
+        let outcome = coin_close(ticker, at_ms, transport, cache_dir, now_ms, cancel);
+        if transport.is_some() && network_failed(&outcome) {
+            unreachable = true;
+        }
+        match outcome {
             Ok((entry, errors)) => {
                 board.entries.push(entry);
                 board.errors.extend(errors);
@@ -72,6 +78,23 @@ pub fn at_time(
     stand_in_underlyings(&mut board, wanted);
     board.sort();
     board
+}
+
+/// Whether a coin's search met only connection failures and timeouts at every venue (no
+/// network, or all venues down): asking again for the next coin would only wait as long.
+fn network_failed(
+    outcome: &Result<(Entry, Vec<crate::market::FetchError>), Vec<crate::market::FetchError>>,
+) -> bool {
+    use crate::market::ErrorKind;
+    let errors = match outcome {
+        Ok((entry, errors)) if entry.source == Source::Bundle => errors,
+        Ok(_) => return false,
+        Err(errors) => errors,
+    };
+    !errors.is_empty()
+        && errors
+            .iter()
+            .all(|e| matches!(e.kind, ErrorKind::Connect | ErrorKind::Timeout))
 }
 
 /// Whether `deadline` has passed.
@@ -122,6 +145,7 @@ fn coin_close(
     cancel: &AtomicBool,
 ) -> Result<(Entry, Vec<crate::market::FetchError>), Vec<crate::market::FetchError>> {
     let mut errors = Vec::new();
+    let mut transport = transport;
     for interval in [Interval::Hour1, Interval::Day1] {
         // Hourly candles are fetched only where they may exist: the bundle holds them for
         // crash windows only, and offline nothing else can.
@@ -139,6 +163,17 @@ fn coin_close(
             }
         };
         errors.extend(found.errors.iter().cloned());
+        // No venue reachable for the hour: the day is not asked of them either.
+        if !found.errors.is_empty()
+            && found.errors.iter().all(|e| {
+                matches!(
+                    e.kind,
+                    crate::market::ErrorKind::Connect | crate::market::ErrorKind::Timeout
+                )
+            })
+        {
+            transport = None;
+        }
         if let Some(candle) = close_at(&found.candles, interval, at_ms) {
             let entry = Entry {
                 key: InstrumentKey::coin(ticker),
