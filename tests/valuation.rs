@@ -578,3 +578,46 @@ fn unreachable_venues_are_asked_once_per_past_valuation_not_per_coin() {
     assert!(errors.iter().all(|e| e["kind"] == "connect"), "{errors:?}");
     assert!(json["missing"].as_array().unwrap().len() >= 10);
 }
+
+#[test]
+fn a_chosen_time_can_be_kept_in_the_file_and_undone() {
+    use egui_kittest::kittest::Queryable as _;
+    use riskdeck::model::valuation::{AsOf, parse_as_of};
+    let (_dir, mut harness) = month_later_app();
+    crate::common::step_until(&mut harness, "the file's time priced", |app| {
+        !app.is_refreshing() && app.board().is_some_and(|b| b.historical)
+    });
+    let ctx = harness.ctx.clone();
+    let at = parse_as_of("2025-10-10T21:00Z").unwrap();
+    harness
+        .state_mut()
+        .run_command(&ctx, riskdeck::app::Command::SetValuation(AsOf::At(at)));
+    harness.run_steps(2);
+    harness.get_by_label("Keep in file").click();
+    harness.run_steps(2);
+    let file_time = |app: &riskdeck::app::RiskDeckApp| {
+        app.document
+            .as_ref()
+            .and_then(|d| d.portfolio().valuation.clone())
+            .map(|v| v.as_of)
+    };
+    assert_eq!(
+        file_time(harness.state()).as_deref(),
+        Some("2025-10-10T21:00:00Z")
+    );
+    assert_eq!(
+        harness.state().valuation,
+        AsOf::File,
+        "the file's time is now the choice"
+    );
+    assert!(harness.state().document.as_ref().unwrap().is_dirty());
+    harness
+        .state_mut()
+        .run_command(&ctx, riskdeck::app::Command::Undo);
+    harness.run_steps(2);
+    assert_eq!(
+        file_time(harness.state()).as_deref(),
+        Some("2025-10-31"),
+        "undone"
+    );
+}

@@ -25,6 +25,8 @@ pub enum Command {
     SetOffline(bool),
     /// The valuation time: the file's, now, or a chosen moment (reprices at once).
     SetValuation(crate::model::valuation::AsOf),
+    /// Store a valuation time in the file (`None` removes it): one undoable edit.
+    SetFileValuation(Option<i64>),
     /// Restore the default panel layout.
     ResetLayout,
     /// Fetch prices now.
@@ -96,6 +98,17 @@ impl RiskDeckApp {
             Command::SetValuation(as_of) => {
                 self.valuation = as_of;
                 self.refresh_prices();
+            }
+            Command::SetFileValuation(at_ms) => {
+                if let Some(document) = &mut self.document {
+                    let mut edited = document.portfolio().clone();
+                    edited.valuation = at_ms.map(|ms| crate::model::valuation::Valuation {
+                        as_of: crate::model::valuation::to_text(ms),
+                    });
+                    document.apply(edited);
+                    self.valuation = crate::model::valuation::AsOf::File;
+                    self.refresh_prices();
+                }
             }
             Command::ResetLayout => self.state.layout = ui::default_tree(),
             Command::RefreshPrices => self.refresh_prices(),

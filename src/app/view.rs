@@ -221,6 +221,26 @@ impl RiskDeckApp {
             {
                 commands.push(Command::SetValuation(AsOf::At(ms)));
             }
+            if let AsOf::At(ms) = self.valuation
+                && self.document.is_some()
+                && ui
+                    .small_button("Keep in file")
+                    .on_hover_text(
+                        "Store this time as the file's valuation.as_of (saved with the file; \
+                         Ctrl+Z undoes)",
+                    )
+                    .clicked()
+            {
+                commands.push(Command::SetFileValuation(Some(ms)));
+            }
+            if file_time.is_some()
+                && ui
+                    .small_button("Remove from file")
+                    .on_hover_text("The file then opens at now (Ctrl+Z undoes)")
+                    .clicked()
+            {
+                commands.push(Command::SetFileValuation(None));
+            }
             ui.separator();
             if let Some(document) = &self.document {
                 let valuation = &document.priced().valuation;

@@ -74,6 +74,15 @@ pub fn parse_as_of(text: &str) -> Result<i64, String> {
     Ok(ms)
 }
 
+/// A valuation time as a file stores it: `2025-10-31` for a day's close, else RFC 3339 UTC.
+pub fn to_text(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(time) if close_of_day_ms(time.date_naive()) == ms => time.date_naive().to_string(),
+        Some(time) => time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        None => ms.to_string(),
+    }
+}
+
 /// A valuation time as people read it: `2025-10-31 close` for a day's close, else
 /// `2025-10-31 08:00 UTC` (seconds when not zero).
 pub fn describe(ms: i64) -> String {
@@ -106,6 +115,12 @@ mod tests {
         );
         assert_eq!(describe(1_761_955_199_999), "2025-10-31 close");
         assert_eq!(describe(1_761_897_600_000), "2025-10-31 08:00 UTC");
+        assert_eq!(to_text(1_761_955_199_999), "2025-10-31");
+        assert_eq!(to_text(1_761_897_600_000), "2025-10-31T08:00:00Z");
+        assert_eq!(
+            parse_as_of(&to_text(1_761_897_600_000)),
+            Ok(1_761_897_600_000)
+        );
         for bad in [
             "",
             "yesterday",
