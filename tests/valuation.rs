@@ -621,3 +621,38 @@ fn a_chosen_time_can_be_kept_in_the_file_and_undone() {
         "undone"
     );
 }
+
+/// The long book valued in the 2020-03-12 crash (its 2025 entries far above the marks): three
+/// accounts liquidated, total equity negative — so no total leverage is given as a number —
+/// and the SOL account, whose coin had no history yet, margins nothing rather than reading as
+/// if its equity were gone.
+#[test]
+fn a_book_valued_in_a_crash_shows_no_leverage_on_negative_equity() {
+    let path = portfolios_dir().join("leveraged-long.ron");
+    let path = path.to_str().unwrap();
+    let args = ["report", path, "--offline", "--as-of", "2020-03-12T12:00Z"];
+    let json = json_of(&riskdeck(&[&args[..], &["--json"]].concat()));
+    assert!(json["totals"]["equity_usd"].as_f64().unwrap() < 0.0);
+    assert!(json["totals"]["gross_leverage"].is_null());
+    assert!(json["totals"]["net_leverage"].is_null());
+    assert_eq!(json["totals"]["accounts_liquidated"], 3);
+    let text = riskdeck(&args);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("(equity ≤ 0), net"), "{text}");
+    assert!(
+        text.contains(
+            "Hyperliquid SOL: equity 19,946.34 USD, MM 0 USD, MM usage none (nothing margined)"
+        ),
+        "{text}"
+    );
+    // SOL's bundled history starts on 2020-08-11: the perpetual is left out, and says why.
+    assert!(
+        json["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap().contains("SOL")),
+        "{}",
+        json["excluded"]
+    );
+}

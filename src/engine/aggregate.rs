@@ -204,8 +204,15 @@ pub fn aggregate(
     totals.equity_usd = report.accounts.iter().map(|a| a.equity_usd).sum();
     totals.gross_notional_usd = exposures.iter().map(|e| e.gross_notional_usd).sum();
     totals.net_notional_usd = exposures.iter().map(|e| e.net_notional_usd.abs()).sum();
-    totals.gross_leverage = totals.gross_notional_usd.checked_div(totals.equity_usd);
-    totals.net_leverage = totals.net_notional_usd.checked_div(totals.equity_usd);
+    // A leverage on equity at or below zero is no number a reader could use (−0.07x reads
+    // as tiny): none, and the views say "equity ≤ 0".
+    let positive = totals.equity_usd > Decimal::ZERO;
+    totals.gross_leverage = positive
+        .then(|| totals.gross_notional_usd.checked_div(totals.equity_usd))
+        .flatten();
+    totals.net_leverage = positive
+        .then(|| totals.net_notional_usd.checked_div(totals.equity_usd))
+        .flatten();
     let weakest = report
         .accounts
         .iter()

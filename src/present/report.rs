@@ -718,6 +718,15 @@ impl Report {
     }
 }
 
+/// A book's leverage, or "equity ≤ 0" when there is no positive equity to lever.
+pub fn total_leverage(equity_usd: Decimal, leverage: Option<Decimal>) -> String {
+    if equity_usd <= Decimal::ZERO {
+        "equity ≤ 0".to_owned()
+    } else {
+        super::format::leverage(leverage)
+    }
+}
+
 /// Why an account is shown as liquidated, in words.
 pub fn liquidated_reason(account: &AccountReport) -> &'static str {
     if account.margin_mode == "isolated" {
@@ -764,6 +773,9 @@ impl Report {
                 match (&account.maintenance_usage, &account.maintenance_usage_of) {
                     (Some(usage), Some(of)) => format!("{} ({of})", ratio_pct(*usage)),
                     (Some(usage), None) => ratio_pct(*usage),
+                    (None, _) if account.equity_usd > Decimal::ZERO => {
+                        "none (nothing margined)".to_owned()
+                    }
                     (None, _) => "none (equity ≤ 0)".to_owned(),
                 },
                 account
@@ -824,9 +836,9 @@ impl Report {
             "  Total equity {} USD, gross {} USD ({}), net {} USD ({}); weakest: {}",
             money(t.equity_usd),
             money(t.gross_notional_usd),
-            leverage(t.gross_leverage),
+            total_leverage(t.equity_usd, t.gross_leverage),
             money(t.net_notional_usd),
-            leverage(t.net_leverage),
+            total_leverage(t.equity_usd, t.net_leverage),
             match (&t.weakest_account, t.weakest_move_pct) {
                 (Some(label), Some(m)) => format!("{label} at {}", signed_pct(m)),
                 _ if t.accounts_liquidated > 0 => "every other account is safe".to_owned(),

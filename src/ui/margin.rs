@@ -231,8 +231,8 @@ fn summary_cards(ui: &mut egui::Ui, report: &MarginReport, view: &MarginView) {
             "Gross / net leverage",
             format!(
                 "{} / {}",
-                leverage(totals.gross_leverage),
-                leverage(totals.net_leverage)
+                crate::present::report::total_leverage(totals.equity_usd, totals.gross_leverage),
+                crate::present::report::total_leverage(totals.equity_usd, totals.net_leverage)
             ),
             None,
             &format!(
@@ -445,6 +445,7 @@ fn account_row(
     let usage_text = match (&account.maintenance_usage, &account.maintenance_usage_of) {
         (Some(usage), Some(of)) => format!("{} ({of})", fmt::ratio_pct(*usage)),
         (Some(usage), None) => fmt::ratio_pct(*usage),
+        (None, _) if account.equity_usd > Decimal::ZERO => "nothing margined".to_owned(),
         (None, _) => "no equity".to_owned(),
     };
     let venue_ratio = match (account.margin_ratio, account.health_factor) {
