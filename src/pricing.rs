@@ -78,7 +78,7 @@ impl Valuation {
         match self.basis {
             Basis::Now => format!("Valued now ({when})"),
             Basis::History => format!(
-                "Valued at {when}{}: priced from history (candle closes at that time), not \
+                "Valued at {when}{}: priced from history (the candle closes made by then), not \
                  from today's marks",
                 if self.from_file {
                     " (the file's valuation time)"

@@ -363,7 +363,7 @@ fn check_warns_of_an_over_committed_account_with_its_line_and_exits_0() {
         r#"#![enable(implicit_some)]
 #![enable(unwrap_variant_newtypes)]
 (format_version: 1, name: "oc", base_currency: USD,
-    valuation: (as_of: "2025-10-31"),
+    valuation: (as_of: "2025-11-01T00:00:00Z"),
     accounts: [
         (label: "Fine", venue: BinanceUsdm, margin_mode: Cross,
           collateral: [(asset: "USDT", amount: "100000")], positions: []),

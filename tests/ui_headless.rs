@@ -683,7 +683,7 @@ fn an_over_committed_account_is_marked_in_its_row() {
         &path,
         r#"#![enable(implicit_some)]
 #![enable(unwrap_variant_newtypes)]
-(format_version: 1, name: "oc", base_currency: USD, valuation: (as_of: "2025-10-31"),
+(format_version: 1, name: "oc", base_currency: USD, valuation: (as_of: "2025-11-01T00:00:00Z"),
     accounts: [(label: "Tiny", venue: BinanceUsdm, margin_mode: Cross,
         collateral: [(asset: "USDT", amount: "1000")],
         positions: [Perpetual(symbol: "BTCUSDT", underlying: "BTC", settlement: Linear,

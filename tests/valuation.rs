@@ -36,7 +36,7 @@ fn samples_open_at_their_valuation_date_priced_from_the_bundle() {
         let path = file.to_str().unwrap();
         let json = json_of(&riskdeck(&["report", path, "--json", "--offline"]));
         assert_eq!(
-            json["valuation"]["as_of"], "2025-10-31T23:59:59.999Z",
+            json["valuation"]["as_of"], "2025-11-01T00:00:00.000Z",
             "{path}"
         );
         assert_eq!(json["valuation"]["basis"], "history", "{path}");
@@ -72,7 +72,7 @@ fn samples_open_at_their_valuation_date_priced_from_the_bundle() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
         text.lines().nth(1).is_some_and(|l| l.starts_with(
-            "Valued at 2025-10-31 close (the file's valuation time): priced from history"
+            "Valued at 2025-11-01 00:00 UTC (the file's valuation time): priced from history"
         )),
         "the headline is the report's second line:\n{text}"
     );
@@ -107,7 +107,8 @@ fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_cl
         csv_close("BTC-USDT.hourly.csv", "2025-10-10T20:00:00Z")
     );
     assert_eq!(hourly["valuation"]["from_file"], false);
-    // 2025-06-27 (no hourly window): that day's daily close.
+    // 2025-06-27 (no hourly window) means 2025-06-27T00:00:00Z: the last close before it,
+    // the daily close of 2025-06-26 — never the close of a day not over yet.
     let daily = json_of(&riskdeck(&[
         "report",
         path,
@@ -118,8 +119,9 @@ fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_cl
     ]));
     assert_eq!(
         mark(&daily).parse::<Decimal>().unwrap(),
-        csv_close("BTC-USDT.daily.csv", "2025-06-27")
+        csv_close("BTC-USDT.daily.csv", "2025-06-26")
     );
+    assert_eq!(daily["valuation"]["as_of"], "2025-06-27T00:00:00.000Z");
     // `prices` at a past time lists closes, kind "close", not stale at their time.
     let prices = json_of(&riskdeck(&[
         "prices",
@@ -133,7 +135,7 @@ fn as_of_an_hour_in_a_crash_window_takes_the_hourly_close_and_a_day_the_daily_cl
     assert_eq!(btc["stale"], false);
     assert_eq!(
         btc["price"].as_f64().map(|f| f.to_string()),
-        Some(csv_close("BTC-USDT.daily.csv", "2022-11-09").to_string())
+        Some(csv_close("BTC-USDT.daily.csv", "2022-11-08").to_string())
     );
 }
 
@@ -169,7 +171,7 @@ fn a_bad_or_future_valuation_time_is_refused_clearly() {
     let file = dir.path().join("v.ron");
     let text = std::fs::read_to_string(portfolios_dir().join("basis-trade.ron"))
         .unwrap()
-        .replace("as_of: \"2025-10-31\"", "as_of: \"last tuesday\"");
+        .replace("as_of: \"2025-11-01T00:00:00Z\"", "as_of: \"last tuesday\"");
     std::fs::write(&file, text).unwrap();
     let check = riskdeck(&["check", file.to_str().unwrap()]);
     assert_eq!(check.status.code(), Some(1));
@@ -187,7 +189,7 @@ fn future_book(expiry: &str) -> riskdeck::model::Portfolio {
         r#"#![enable(implicit_some)]
 #![enable(unwrap_variant_newtypes)]
 (format_version: 1, name: "f", base_currency: USD,
-            valuation: (as_of: "2025-10-31"),
+            valuation: (as_of: "2025-11-01T00:00:00Z"),
             accounts: [(label: "Futures", venue: BinanceUsdm, margin_mode: Cross,
               collateral: [(asset: "USDT", amount: "50000")],
               positions: [
@@ -342,7 +344,7 @@ fn the_gui_opens_a_sample_at_its_valuation_time_and_the_toolbar_switches_it() {
     harness.run_steps(2);
     assert!(
         harness
-            .query_by_label_contains("Valued at 2025-10-31 close (the file's valuation time)")
+            .query_by_label_contains("Valued at 2025-11-01 00:00 UTC (the file's valuation time)")
             .is_some(),
         "the headline names the file's time"
     );
@@ -617,7 +619,7 @@ fn a_chosen_time_can_be_kept_in_the_file_and_undone() {
     harness.run_steps(2);
     assert_eq!(
         file_time(harness.state()).as_deref(),
-        Some("2025-10-31"),
+        Some("2025-11-01T00:00:00Z"),
         "undone"
     );
 }

@@ -208,7 +208,8 @@ impl RiskDeckApp {
             }
             let field = field.on_hover_text(match &parsed {
                 Err(message) if bad => message.clone(),
-                _ => "A date means that day's close; a time is UTC. Enter prices the                       portfolio at that moment from history."
+                _ => "A time is UTC; a date alone means 00:00 UTC of it. Enter prices the portfolio at \
+                      that moment from the closes made by then."
                     .to_owned(),
             });
             // Named for screen readers (and tests) by what it is, not by its tooltip.

@@ -1,10 +1,11 @@
 //! The valuation time: the moment a portfolio's numbers are for.
 //!
-//! A file may store one for what-if sessions (`valuation: (as_of: "2025-10-31")`); the CLI
-//! takes `--as-of`; the GUI has a control. A date means that day's close (23:59:59.999 UTC,
-//! the close time of its daily candle); a date-time is taken as written (UTC when no offset
-//! is given). Plain data and parsing only: which prices a time gets is decided in
-//! [`crate::pricing`].
+//! A file may store one for what-if sessions (`valuation: (as_of: "2025-11-01T00:00:00Z")`);
+//! the CLI takes `--as-of`; the GUI has a control. A date means its first instant, 00:00:00
+//! UTC (`2025-10-31` is `2025-10-31T00:00:00Z`, the convention every view shares), so it is
+//! priced at the last close before it — the previous day's; a date-time is taken as written
+//! (UTC when no offset is given). Prices are never taken from after the valuation time.
+//! Plain data and parsing only: which prices a time gets is decided in [`crate::pricing`].
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Valuation {
-    /// When the numbers are for: `YYYY-MM-DD` (that day's close) or an RFC 3339 date-time.
+    /// When the numbers are for: an RFC 3339 date-time, or `YYYY-MM-DD` (00:00:00 UTC).
     pub as_of: String,
 }
 
@@ -39,13 +40,14 @@ pub fn close_of_day_ms(date: NaiveDate) -> i64 {
         .map_or(i64::MAX, |t| t.and_utc().timestamp_millis())
 }
 
-/// Parses a valuation time: `2025-10-31` (that day's close), `2025-10-31T08:00:00Z`,
+/// Parses a valuation time: `2025-10-31` (00:00:00 UTC that day), `2025-10-31T08:00:00Z`,
 /// `2025-10-31T08:00Z`, `2025-10-31T08:00:00` (UTC) or any RFC 3339 offset. Times before 2009
 /// are refused.
 pub fn parse_as_of(text: &str) -> Result<i64, String> {
     let text = text.trim();
     let ms = if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        close_of_day_ms(date)
+        date.and_hms_opt(0, 0, 0)
+            .map_or(i64::MAX, |t| t.and_utc().timestamp_millis())
     } else if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         time.timestamp_millis()
     } else {
@@ -61,8 +63,8 @@ pub fn parse_as_of(text: &str) -> Result<i64, String> {
         .map(|t| t.and_utc().timestamp_millis())
         .ok_or_else(|| {
             format!(
-                "{text:?} is not a valuation time: write a date (2025-10-31, meaning that \
-                     day's close) or a UTC date-time (2025-10-31T08:00:00Z)"
+                "{text:?} is not a valuation time: write a UTC date-time \
+                     (2025-10-31T08:00:00Z) or a date (2025-10-31, meaning 00:00 UTC)"
             )
         })?
     };
@@ -74,16 +76,24 @@ pub fn parse_as_of(text: &str) -> Result<i64, String> {
     Ok(ms)
 }
 
-/// A valuation time as a file stores it: `2025-10-31` for a day's close, else RFC 3339 UTC.
+/// A valuation time as a file stores it: RFC 3339 UTC (`2025-11-01T00:00:00Z`), which
+/// reads back to the same instant.
 pub fn to_text(ms: i64) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(time) if close_of_day_ms(time.date_naive()) == ms => time.date_naive().to_string(),
-        Some(time) => time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        None => ms.to_string(),
-    }
+    DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |time| {
+            let format = if ms % 1000 == 0 {
+                chrono::SecondsFormat::Secs
+            } else {
+                chrono::SecondsFormat::Millis
+            };
+            time.to_rfc3339_opts(format, true)
+        },
+    )
 }
 
-/// A valuation time as people read it: `2025-10-31 close` for a day's close, else
+/// A valuation time as people read it: `2025-10-31 close` for a daily candle's close time
+/// (the bundle's end), else
 /// `2025-10-31 08:00 UTC` (seconds when not zero).
 pub fn describe(ms: i64) -> String {
     let Some(time) = DateTime::<Utc>::from_timestamp_millis(ms) else {
@@ -104,9 +114,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_mean_the_close_and_times_are_utc() {
-        // 2025-10-31T23:59:59.999Z = 1761955199999 ms (1761955200 s is 2025-11-01T00:00Z).
-        assert_eq!(parse_as_of("2025-10-31"), Ok(1_761_955_199_999));
+    fn dates_mean_midnight_utc_and_times_are_utc() {
+        // 2025-10-31T00:00:00Z = 1761868800000 ms; 1761955200000 is 2025-11-01T00:00Z.
+        assert_eq!(parse_as_of("2025-10-31"), Ok(1_761_868_800_000));
+        assert_eq!(parse_as_of("2025-10-31T00:00:00Z"), Ok(1_761_868_800_000));
         assert_eq!(parse_as_of("2025-10-31T08:00:00Z"), Ok(1_761_897_600_000));
         assert_eq!(parse_as_of("2025-10-31T08:00Z"), Ok(1_761_897_600_000));
         assert_eq!(
@@ -115,7 +126,7 @@ mod tests {
         );
         assert_eq!(describe(1_761_955_199_999), "2025-10-31 close");
         assert_eq!(describe(1_761_897_600_000), "2025-10-31 08:00 UTC");
-        assert_eq!(to_text(1_761_955_199_999), "2025-10-31");
+        assert_eq!(to_text(1_761_955_200_000), "2025-11-01T00:00:00Z");
         assert_eq!(to_text(1_761_897_600_000), "2025-10-31T08:00:00Z");
         assert_eq!(
             parse_as_of(&to_text(1_761_897_600_000)),

@@ -216,8 +216,14 @@ mod tests {
 
     #[test]
     fn a_date_takes_that_days_close_and_an_hour_inside_a_window_the_hourly_close() {
-        // BTC-USDT.daily.csv, 2025-10-31: close 109608.01 (the samples' entry price).
-        let board = offline_at("2025-10-31", &["BTC"]);
+        // BTC-USDT.daily.csv, 2025-10-31: close 109608.01 (the samples' entry price), made by
+        // 2025-11-01T00:00Z; at 2025-10-31 (00:00Z) only the 2025-10-30 close, 108322.88.
+        let before = offline_at("2025-10-31", &["BTC"]);
+        assert_eq!(
+            before.coin("BTC").map(|e| e.price.to_string()).as_deref(),
+            Some("108322.88")
+        );
+        let board = offline_at("2025-11-01T00:00:00Z", &["BTC"]);
         let btc = board.coin("BTC").expect("priced");
         assert_eq!(btc.price.to_string(), "109608.01");
         assert_eq!(btc.kind, PriceKind::Close);
@@ -225,7 +231,7 @@ mod tests {
         // 2025-10-10 lies in a bundled hourly window: 21:00 UTC takes the close of the
         // 20:00 candle, not the day's close.
         let hourly = offline_at("2025-10-10T21:00:00Z", &["BTC"]);
-        let daily = offline_at("2025-10-10", &["BTC"]);
+        let daily = offline_at("2025-10-11", &["BTC"]);
         let h = hourly.coin("BTC").expect("hourly");
         assert_eq!(
             h.venue_time_ms,
