@@ -66,9 +66,9 @@ pub enum Command {
         /// (for scripts; the report is still printed).
         #[arg(long, value_name = "SECONDS")]
         max_age_s: Option<i64>,
-        /// The valuation time: a date (its close), a UTC date-time, or `now`; default the
-        /// file's `valuation.as_of`, else now. A past time is priced from history (with
-        /// --offline, the bundle's close of that day or hour).
+        /// The valuation time: a UTC date-time, a date (00:00 UTC of it) or `now`; default
+        /// the file's `valuation.as_of`, else now. A past time is priced from the candle
+        /// closes made by then (with --offline, the bundle's daily or hourly closes).
         #[arg(long, value_name = "DATE|DATETIME|now")]
         as_of: Option<String>,
     },
@@ -87,9 +87,9 @@ pub enum Command {
         /// Exit 1 when any listed market price is older than this many seconds.
         #[arg(long, value_name = "SECONDS")]
         max_age_s: Option<i64>,
-        /// The valuation time: a date (its close), a UTC date-time, or `now`; default the
-        /// file's `valuation.as_of`, else now. A past time is priced from history (with
-        /// --offline, the bundle's close of that day or hour).
+        /// The valuation time: a UTC date-time, a date (00:00 UTC of it) or `now`; default
+        /// the file's `valuation.as_of`, else now. A past time is priced from the candle
+        /// closes made by then (with --offline, the bundle's daily or hourly closes).
         #[arg(long, value_name = "DATE|DATETIME|now")]
         as_of: Option<String>,
     },
