@@ -13,8 +13,6 @@ pub mod margin;
 pub mod market;
 pub mod result;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::model::Portfolio;
 use crate::model::params::ParameterLibrary;
 
@@ -67,33 +65,44 @@ fn analyze_existing(
     let positions: usize = accounts.iter().map(|a| a.positions.len()).sum();
     let mut report = MarginReport::default();
     if positions >= PARALLEL_MIN_POSITIONS && accounts.len() > 1 {
-        // This thread and one pool thread take accounts from a shared counter, heaviest
-        // first, so the last account to finish is a small one. Working here (rather
-        // than handing every account to the pool and sleeping) saves a wake-up per pass.
-        let mut order: Vec<usize> = (0..accounts.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(accounts[i].positions.len()));
-        let next = AtomicUsize::new(0);
-        let work = || {
-            let mut context = margin::Context::new(library, market);
-            let mut done = Vec::new();
-            while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                let mut part = MarginReport::default();
-                guarded_account(&mut context, index, &accounts[index], &mut part);
-                done.push((index, part));
-            }
-            done
+        // This thread takes accounts from the front, straight into the report (no copy of
+        // its rows); one pool thread takes them from the back into parts of its own, which
+        // are appended in file order at the end: only its share of the rows is copied. The
+        // two meet wherever the work splits, so a slow account on either side is balanced.
+        // Working here (rather than handing every account to the pool and sleeping) saves a
+        // wake-up per pass.
+        let bounds = std::sync::Mutex::new((0_usize, accounts.len()));
+        let take = |from_front: bool| {
+            let mut bounds = bounds.lock().ok()?;
+            let (front, back) = &mut *bounds;
+            (*front < *back).then(|| {
+                if from_front {
+                    *front += 1;
+                    *front - 1
+                } else {
+                    *back -= 1;
+                    *back
+                }
+            })
         };
-        let mut helped = Vec::new();
-        let mut parts = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| helped = work());
-            work()
+        let mut helped: Vec<(usize, MarginReport)> = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                let mut context = margin::Context::new(library, market);
+                while let Some(index) = take(false) {
+                    let mut part = MarginReport::default();
+                    guarded_account(&mut context, index, &accounts[index], &mut part);
+                    helped.push((index, part));
+                }
+            });
+            let mut context = margin::Context::new(library, market);
+            report.positions.reserve(positions);
+            while let Some(index) = take(true) {
+                guarded_account(&mut context, index, &accounts[index], &mut report);
+            }
         });
-        parts.append(&mut helped);
-        parts.sort_by_key(|(index, _)| *index);
-        report
-            .positions
-            .reserve(parts.iter().map(|(_, p)| p.positions.len()).sum());
-        for (_, part) in parts {
+        // Taken from the back: the last account first.
+        for (_, part) in helped.into_iter().rev() {
             report.append(part);
         }
     } else {
