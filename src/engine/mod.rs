@@ -11,6 +11,7 @@ pub mod expiry;
 pub mod history;
 pub mod margin;
 pub mod market;
+pub mod options;
 pub mod result;
 
 use crate::model::Portfolio;
