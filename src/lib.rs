@@ -15,11 +15,11 @@
 //!
 //! | layer | what it is | may import |
 //! |---|---|---|
-//! | [`model`] | portfolio file types, parsing with line:column errors, validation, crash-safe save, migrations, invertible [`model::edit::Edit`]s, [`model::InstrumentKey`], where a number came from ([`model::provenance`]) | nothing of ours |
+//! | [`model`] | portfolio file types, parsing with line:column errors, validation, saves that never lose another writer's edit ([`model::io`]), migrations, invertible [`model::edit::Edit`]s, [`model::InstrumentKey`], where a number came from and when it is stale ([`model::provenance`]), the valuation time ([`model::valuation`]) | nothing of ours |
 //! | [`venues`] | [`venues::VenueSpec`]: each venue's rules as data (ratio direction, fee in MM, derived formulas, bankruptcy tick by instrument, pools) | `model` |
-//! | [`engine`] | pure risk math: margin per venue ([`engine::margin`], one file per venue family with its spec), cross-venue aggregation | `model`, `venues` |
-//! | [`market`] | venue request builders and pure `parse_*` functions, transport, concurrent fetch, the price [`market::board`], disk cache, bundled history | `model` |
-//! | [`pricing`] | **the one seam**: (portfolio, board, valuation time) → the engine's snapshot plus every assumption | `model`, `market`, `engine` |
+//! | [`engine`] | pure risk math: margin per venue ([`engine::margin`], one file per venue family with its spec), expired futures settled ([`engine::expiry`]), Black-76 option values and Greeks ([`engine::options`], not wired in yet), cross-venue aggregation | `model`, `venues` |
+//! | [`market`] | venue request builders and pure `parse_*` functions, transport (deadlines, no redirects), concurrent fetch, the price [`market::board`] (now, or candle closes at a past time: [`market::board::at_time`]), disk cache, bundled history | `model` |
+//! | [`pricing`] | **the one seam**: (portfolio, board, valuation time) → the engine's snapshot plus every assumption, and which moment the numbers are for ([`pricing::Valuation`], [`pricing::past_time`]) | `model`, `market`, `engine` |
 //! | [`present`] | formatting of every kind of number, the report and its JSON schema, price provenance lines | `model`, `engine` |
 //! | [`cli`] | headless subcommands; text and `--json` | everything but `ui`/`app` |
 //! | [`app`], [`ui`] | eframe shell: [`app::Command`]s applied in one place, named background tasks ([`app::tasks`]), panels that draw and return commands | everything |
@@ -33,6 +33,10 @@
 //!
 //! # One price, from venue to screen
 //!
+//! 0. The valuation time: [`pricing::past_time`] turns the user's choice (the file's
+//!    `valuation.as_of`, `--as-of`, the GUI's toolbar) into now or a past moment; a past one
+//!    is priced by [`market::board::at_time`] from candle closes made by then, never from
+//!    today's marks.
 //! 1. [`market::board::wanted_by`] lists what the file needs: each contract as
 //!    ([`model::Venue`], symbol), each coin by ticker. `BTCUSDT` at Binance and at Bybit are two
 //!    [`model::InstrumentKey`]s.
