@@ -658,3 +658,37 @@ fn a_book_valued_in_a_crash_shows_no_leverage_on_negative_equity() {
         json["excluded"]
     );
 }
+
+/// An option is never listed at its underlying's price (issue 12): without a mark it is
+/// unpriced, and `prices` says so and exits 1; the perpetual beside it still stands in.
+#[test]
+fn an_option_without_a_mark_is_unpriced_never_its_underlying_s_price() {
+    let path = portfolios_dir().join("options-book.ron");
+    let output = riskdeck(&["prices", path.to_str().unwrap(), "--offline", "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an instrument nothing priced"
+    );
+    let json = json_of(&output);
+    let missing: Vec<&str> = json["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    assert!(
+        missing.contains(&"BTC-26DEC25-125000-C at Deribit"),
+        "{missing:?}"
+    );
+    assert_eq!(missing.len(), 4, "the four option legs");
+    assert!(
+        json["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["instrument"].as_str().unwrap().contains("DEC25")),
+        "no option listed at a price"
+    );
+    assert_eq!(price_entry(&json, "BTC-PERPETUAL")["via"], "BTC");
+}

@@ -89,11 +89,22 @@ fn bundled(board: &mut Board, wanted: &[Wanted], now_ms: i64) {
 /// it; a contract whose underlying is unpriced too stays missing.
 pub(super) fn stand_in_underlyings(board: &mut Board, wanted: &[Wanted]) {
     for item in wanted {
-        let Wanted::Contract { underlying, .. } = item else {
+        let Wanted::Contract {
+            underlying, option, ..
+        } = item
+        else {
             continue;
         };
         let key = item.key();
         if board.get(&key).is_some() {
+            continue;
+        }
+        // An option is never priced at its underlying's price: without a mark it is listed
+        // as unpriced (the margin engine leaves it out and says so).
+        if *option {
+            if !board.missing.contains(&key) {
+                board.missing.push(key);
+            }
             continue;
         }
         match board.coin(underlying).cloned() {

@@ -409,6 +409,7 @@ fn contracts_elsewhere(
                 symbol,
                 venue,
                 underlying,
+                ..
             } = item
             else {
                 continue;
@@ -431,6 +432,7 @@ fn contracts_elsewhere(
                 symbol: theirs.clone(),
                 venue: other_venue,
                 underlying: underlying.clone(),
+                option: false,
             };
             let theirs_key = other.key();
             for job in contract_jobs(std::slice::from_ref(&other)) {

@@ -18,6 +18,9 @@ pub enum Wanted {
         venue: Venue,
         /// The coin it is on.
         underlying: String,
+        /// An option: its price is never its underlying's (no stand-in; the model values
+        /// it, or it is listed as unpriced).
+        option: bool,
     },
     /// A coin or stablecoin, priced in USD.
     Asset {
@@ -56,6 +59,7 @@ pub fn wanted_by(portfolio: &Portfolio, library: &ParameterLibrary) -> Vec<Wante
                     symbol: position.name().to_owned(),
                     venue: account.venue,
                     underlying: position.underlying().to_ascii_uppercase(),
+                    option: matches!(position, Position::Option(_)),
                 });
             }
         }
