@@ -154,6 +154,9 @@ pub struct Priced {
     pub valued_at_ms: i64,
     /// The valuation time and what priced it, for the headline.
     pub valuation: Valuation,
+    /// The date of the last daily close the σ volatilities end at (at or before the
+    /// valuation time).
+    pub vol_through: String,
 }
 
 /// Daily volatilities for σ distances: the 30-day realized volatility of each bundled coin's
@@ -261,7 +264,24 @@ pub fn price(
                 .insert(quote.key(), (delta, quote.source.display_name()));
         }
     }
-    snapshot.daily_vol.clone_from(bundled_daily_vols());
+    // σ distances use the volatility known at the valuation time: the bundle's last 30
+    // returns, or for a past time the 30 ending at its last close before that time.
+    let vol_through = if valued_at_ms >= bundle::AS_OF_CLOSE_MS {
+        snapshot.daily_vol.clone_from(bundled_daily_vols());
+        bundle::AS_OF.to_owned()
+    } else {
+        let mut through: Option<i64> = None;
+        for asset in bundle::assets() {
+            if let Some((vol, last)) = bundle::daily_vol_at(asset, 30, valued_at_ms) {
+                snapshot.daily_vol.insert(asset.to_owned(), vol);
+                through = Some(through.map_or(last, |t: i64| t.max(last)));
+            }
+        }
+        through
+            .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis)
+            .map(|t| t.date_naive().to_string())
+            .unwrap_or_default()
+    };
     snapshot.daily_closes.clone_from(bundled_daily_closes());
     snapshot.history_source = Some(format!("bundled daily closes to {}", bundle::AS_OF));
     snapshot.valued_at_ms = Some(valued_at_ms);
@@ -303,6 +323,7 @@ pub fn price(
         listed_as,
         valued_at_ms,
         valuation,
+        vol_through,
     }
 }
 
@@ -373,7 +394,7 @@ pub fn analyze(portfolio: &Portfolio, priced: &Priced, library: &ParameterLibrar
         analysis.assumptions.push(format!(
             "Distances in σ use each coin's 30-day realized volatility of the bundled daily \
              closes to {}.",
-            bundle::AS_OF
+            priced.vol_through
         ));
     }
     analysis

@@ -692,3 +692,57 @@ fn an_option_without_a_mark_is_unpriced_never_its_underlying_s_price() {
     );
     assert_eq!(price_entry(&json, "BTC-PERPETUAL")["via"], "BTC");
 }
+
+/// σ distances at a past time use the volatility known then: the 30 daily log returns
+/// ending at the last close before the valuation time, not the bundle's last 30.
+#[test]
+fn sigma_distances_at_a_past_time_use_the_volatility_known_then() {
+    // The 31 BTC closes ending 2022-11-08 (the last before 2022-11-09T00:00Z), read from the
+    // CSV here: σ = sample standard deviation of their 30 log returns.
+    let text = std::fs::read_to_string("assets/prices/BTC-USDT.daily.csv").unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let end = rows
+        .iter()
+        .position(|r| r.starts_with("2022-11-08"))
+        .unwrap();
+    let closes: Vec<f64> = rows[end - 30..=end]
+        .iter()
+        .map(|r| r.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let returns: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let mean = returns.iter().sum::<f64>() / 30.0;
+    let vol = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / 29.0).sqrt();
+    let path = portfolios_dir().join("basis-trade.ron");
+    let json = json_of(&riskdeck(&[
+        "report",
+        path.to_str().unwrap(),
+        "--json",
+        "--offline",
+        "--as-of",
+        "2022-11-09",
+    ]));
+    let leg = json["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["account"] == "Binance perps" && p["symbol"] == "BTCUSDT")
+        .unwrap();
+    let (mark, lp) = (
+        leg["mark_price"].as_f64().unwrap(),
+        leg["liquidation_price"].as_f64().unwrap(),
+    );
+    let sigma = leg["distance_to_liquidation_sigma"].as_f64().unwrap();
+    assert!(
+        ((lp / mark).ln() / vol - sigma).abs() < 1e-6,
+        "{sigma} vs {}",
+        (lp / mark).ln() / vol
+    );
+    assert!(
+        json["assumptions"].as_array().unwrap().iter().any(|a| a
+            .as_str()
+            .unwrap()
+            .contains("bundled daily closes to 2022-11-08")),
+        "{}",
+        json["assumptions"]
+    );
+}

@@ -156,10 +156,20 @@ pub fn last_close(asset: &str) -> Option<(i64, Decimal, &'static str)> {
 /// Realized daily volatility of `asset`: the sample standard deviation of the last `days`
 /// daily log returns of the bundled closes (a statistic, so `f64`).
 pub fn daily_vol(asset: &str, days: usize) -> Option<f64> {
+    daily_vol_at(asset, days, i64::MAX).map(|(vol, _)| vol)
+}
+
+/// [`daily_vol`] at a valuation time: the last `days` daily log returns ending at the last
+/// close made at or before `at_ms` (a candle closes at its open + 1 day − 1 ms), never a
+/// later one; with the open time (ms) of that last candle.
+pub fn daily_vol_at(asset: &str, days: usize, at_ms: i64) -> Option<(f64, i64)> {
     use rust_decimal::prelude::ToPrimitive;
     let bundled = series(asset, Interval::Day1)?;
-    let closes: Vec<f64> = bundled
+    let end = bundled
         .candles
+        .partition_point(|c| c.open_time_ms.saturating_add(86_400_000 - 1) <= at_ms);
+    let last = bundled.candles.get(end.checked_sub(1)?)?.open_time_ms;
+    let closes: Vec<f64> = bundled.candles[..end]
         .iter()
         .rev()
         .take(days + 1)
@@ -176,7 +186,7 @@ pub fn daily_vol(asset: &str, days: usize) -> Option<f64> {
     let n = returns.len() as f64;
     let mean = returns.iter().sum::<f64>() / n;
     let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    Some(variance.sqrt())
+    Some((variance.sqrt(), last))
 }
 
 /// Parses one embedded CSV (`date|timestamp,open,high,low,close,volume`). The files are
