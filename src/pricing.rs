@@ -282,8 +282,28 @@ pub fn price(
             .map(|t| t.date_naive().to_string())
             .unwrap_or_default()
     };
-    snapshot.daily_closes.clone_from(bundled_daily_closes());
-    snapshot.history_source = Some(format!("bundled daily closes to {}", bundle::AS_OF));
+    // The history the warnings cite ends at the valuation time too: a past valuation does
+    // not count moves that had not happened yet.
+    if valued_at_ms >= bundle::AS_OF_CLOSE_MS {
+        snapshot.daily_closes.clone_from(bundled_daily_closes());
+        snapshot.history_source = Some(format!("bundled daily closes to {}", bundle::AS_OF));
+    } else {
+        use rust_decimal::prelude::ToPrimitive;
+        for asset in bundle::assets() {
+            if let Some(series) = bundle::series(asset, crate::market::Interval::Day1) {
+                let closes: Arc<[f64]> = series
+                    .candles
+                    .iter()
+                    .take_while(|c| c.open_time_ms.saturating_add(86_400_000 - 1) <= valued_at_ms)
+                    .filter_map(|c| c.close.to_f64())
+                    .collect();
+                if !closes.is_empty() {
+                    snapshot.daily_closes.insert(asset.to_owned(), closes);
+                }
+            }
+        }
+        snapshot.history_source = Some(format!("bundled daily closes to {vol_through}"));
+    }
     snapshot.valued_at_ms = Some(valued_at_ms);
     if let Some(portfolio) = portfolio {
         snapshot.settlements = settlements(portfolio, valued_at_ms);

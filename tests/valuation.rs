@@ -746,3 +746,29 @@ fn sigma_distances_at_a_past_time_use_the_volatility_known_then() {
         json["assumptions"]
     );
 }
+
+/// The hedged-book warning at a past time counts the history known then: "to 2024-02-29"
+/// for a valuation at 2024-03-01, not the bundle's end.
+#[test]
+fn the_hedged_book_warning_at_a_past_time_cites_the_history_known_then() {
+    let path = portfolios_dir().join("basis-trade.ron");
+    let json = json_of(&riskdeck(&[
+        "report",
+        path.to_str().unwrap(),
+        "--json",
+        "--offline",
+        "--as-of",
+        "2024-03-01",
+    ]));
+    let warning = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.starts_with("Hedged book"))
+        .expect("the basis book is a hedged book");
+    assert!(
+        warning.contains("bundled daily closes to 2024-02-29"),
+        "{warning}"
+    );
+}
