@@ -106,6 +106,20 @@ impl Transport {
         &self.config
     }
 
+    /// The same client (its connections shared) with `retries` attempts after the first:
+    /// lookups that have other sources to fall back on need not wait out retries.
+    #[must_use]
+    pub fn with_retries(&self, retries: u32) -> Self {
+        Self {
+            client: self.client.clone(),
+            config: HttpConfig {
+                retries,
+                ..self.config.clone()
+            },
+            base_urls: self.base_urls.clone(),
+        }
+    }
+
     /// The deadline of a refresh round starting now.
     #[expect(
         clippy::disallowed_methods,
